@@ -1,0 +1,142 @@
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import permissions, serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from authentication import services
+from authentication.serializers import (
+    AuthResponseSerializer,
+    ChangePasswordSerializer,
+    LoginSerializer,
+    LogoutSerializer,
+    ProfileSerializer,
+    ProfileUpdateSerializer,
+    RegisterSerializer,
+    RotatingRefreshSerializer,
+    StatsSerializer,
+    TokenPairSerializer,
+    UserSerializer,
+)
+from authentication.stats import user_stats
+from config.parsers import SafeJSONParser
+from config.throttling import IPScopedRateThrottle
+
+DETAIL = inline_serializer("Detail", fields={"detail": serializers.CharField()})
+ERR_400 = OpenApiResponse(description="Invalid input; the body names each field and what is wrong.")
+ERR_401 = OpenApiResponse(DETAIL, description="Missing, wrong or revoked credentials.")
+ERR_429 = OpenApiResponse(DETAIL, description="Too many requests from this address; see Retry-After.")
+
+
+class RegisterView(APIView):
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [IPScopedRateThrottle]
+    throttle_scope = "auth"
+
+    @extend_schema(
+        tags=["auth"],
+        request=RegisterSerializer,
+        responses={201: AuthResponseSerializer, 400: ERR_400, 429: ERR_429},
+        summary="Create an account and get a token pair",
+    )
+    def post(self, request):
+        serializer = RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        user = services.user_register(username=data["username"], email=data["email"], password=data["password"])
+        body = {**services.token_pair_for(user), "user": UserSerializer(user).data}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class LoginView(TokenObtainPairView):
+    serializer_class = LoginSerializer
+    throttle_classes = [IPScopedRateThrottle]
+    throttle_scope = "auth"
+
+    @extend_schema(
+        tags=["auth"],
+        responses={200: AuthResponseSerializer, 400: ERR_400, 401: ERR_401, 429: ERR_429},
+        summary="Log in with username or email",
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+class RefreshView(TokenRefreshView):
+    serializer_class = RotatingRefreshSerializer
+    throttle_classes = [IPScopedRateThrottle]
+    throttle_scope = "auth"
+
+    @extend_schema(
+        tags=["auth"],
+        responses={200: TokenPairSerializer, 400: ERR_400, 401: ERR_401, 429: ERR_429},
+        summary="Exchange a refresh token for a new pair (the old refresh token is revoked)",
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+class LogoutView(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        tags=["auth"],
+        request=LogoutSerializer,
+        responses={204: None, 400: ERR_400, 401: ERR_401},
+        summary="Revoke a refresh token",
+    )
+    def post(self, request):
+        serializer = LogoutSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            RefreshToken(serializer.validated_data["refresh"]).blacklist()
+        except TokenError as exc:
+            raise InvalidToken(exc.args[0]) from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ProfileView(APIView):
+    parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(tags=["auth"], responses={200: ProfileSerializer, 401: ERR_401}, summary="Your profile")
+    def get(self, request):
+        return Response(ProfileSerializer(request.user.profile, context={"request": request}).data)
+
+    @extend_schema(
+        tags=["auth"],
+        request={"application/json": ProfileUpdateSerializer, "multipart/form-data": ProfileUpdateSerializer},
+        responses={200: ProfileSerializer, 400: ERR_400, 401: ERR_401},
+        summary="Update your profile (multipart for an avatar; avatar=null removes it)",
+    )
+    def patch(self, request):
+        serializer = ProfileUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        profile = services.profile_update(request.user.profile, **serializer.validated_data)
+        return Response(ProfileSerializer(profile, context={"request": request}).data)
+
+
+class ChangePasswordView(APIView):
+    @extend_schema(
+        tags=["auth"],
+        request=ChangePasswordSerializer,
+        responses={200: TokenPairSerializer, 400: ERR_400, 401: ERR_401},
+        summary="Change your password; every older token stops working, a fresh pair is returned",
+    )
+    def post(self, request):
+        serializer = ChangePasswordSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.user_change_password(
+            request.user,
+            old_password=serializer.validated_data["old_password"],
+            new_password=serializer.validated_data["new_password"],
+        )
+        return Response(services.token_pair_for(request.user))
+
+
+class StatsView(APIView):
+    @extend_schema(tags=["auth"], responses={200: StatsSerializer, 401: ERR_401}, summary="Your own figures")
+    def get(self, request):
+        return Response(StatsSerializer(user_stats(request.user)).data)

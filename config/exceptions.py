@@ -1,0 +1,48 @@
+"""One place that turns domain errors into HTTP statuses (STYLE.md §6)."""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+
+from rest_framework import exceptions, status
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the resource."
+    default_code = "conflict"
+
+
+class Gone(exceptions.APIException):
+    status_code = status.HTTP_410_GONE
+    default_detail = "The resource is no longer available."
+    default_code = "gone"
+
+
+# Domain exception class -> APIException class. Apps register theirs from their AppConfig.ready
+# so this module never imports an app (config sits above them all, but keeps no knowledge of them).
+DOMAIN_ERROR_MAP: dict[type[Exception], type[exceptions.APIException]] = {}
+
+
+def register_domain_error(error_class: type[Exception], api_exception: type[exceptions.APIException]) -> None:
+    DOMAIN_ERROR_MAP[error_class] = api_exception
+
+
+def _map_domain_error(exc: Exception) -> exceptions.APIException | None:
+    for klass in type(exc).__mro__:
+        api_exception = DOMAIN_ERROR_MAP.get(klass)
+        if api_exception is not None:
+            return api_exception(detail=str(exc) or None)
+    return None
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(detail=as_serializer_error(exc))
+    elif not isinstance(exc, exceptions.APIException | Http404 | PermissionDenied):
+        mapped = _map_domain_error(exc)
+        if mapped is not None:
+            exc = mapped
+    return exception_handler(exc, context)

@@ -1,0 +1,79 @@
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
+from django.urls import Resolver404, resolve
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import permissions, serializers
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+# The API's entry points by area, each a URL name: the root lists them so a client can discover the API.
+API_ROOT_LINKS = {
+    "auth": {
+        "register": "authentication:register",
+        "login": "authentication:login",
+        "token_refresh": "authentication:token-refresh",
+        "logout": "authentication:logout",
+        "profile": "authentication:profile",
+        "change_password": "authentication:change-password",
+        "stats": "authentication:stats",
+    },
+    "docs": {"schema": "schema", "swagger_ui": "swagger-ui", "redoc": "redoc"},
+}
+
+
+def api_root_link_register(area: str, links: dict[str, str]) -> None:
+    API_ROOT_LINKS.setdefault(area, {}).update(links)
+
+
+@extend_schema(
+    tags=["meta"],
+    summary="Index of the API's endpoints",
+    responses={200: inline_serializer("ApiRoot", fields={"auth": serializers.DictField()})},
+)
+@api_view(["GET"])
+@permission_classes([permissions.AllowAny])
+def api_root(request):
+    body = {
+        area: {key: reverse(name, request=request) for key, name in links.items()}
+        for area, links in API_ROOT_LINKS.items()
+    }
+    return Response(body)
+
+
+def healthz(request):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def api_not_found(request, *args, **kwargs):
+    body = {"detail": "Not found."}
+    if not request.path.endswith("/"):
+        try:
+            resolve(request.path + "/")
+        except Resolver404:
+            pass
+        else:
+            body["detail"] = f"Not found. Did you mean {request.path}/ (with a trailing slash)?"
+    return JsonResponse(body, status=404)
+
+
+def handler404(request, exception=None):
+    if request.path.startswith("/api/"):
+        return api_not_found(request)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def handler500(request):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Internal server error."}, status=500)
+    from django.views.defaults import server_error
+
+    return server_error(request)

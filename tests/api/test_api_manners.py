@@ -1,0 +1,131 @@
+import json
+
+from django.test import RequestFactory
+
+import pytest
+from rest_framework.test import APIClient
+
+from config.middleware import ApiErrorMiddleware
+
+pytestmark = pytest.mark.django_db
+
+
+def test_unknown_api_url_is_json_404(api_client):
+    response = api_client.get("/api/does-not-exist/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_unknown_api_url_is_json_404_in_debug_too(api_client, settings):
+    settings.DEBUG = True
+    response = api_client.post("/api/nothing/here/", {})
+    assert response.status_code == 404
+    assert response.json()["detail"] == "Not found."
+
+
+def test_missing_trailing_slash_gets_a_hint_not_a_redirect(api_client):
+    response = api_client.post("/api/auth/login", {})
+    assert response.status_code == 404
+    assert "/api/auth/login/" in response.json()["detail"]
+
+
+def test_malformed_json_is_400(api_client):
+    response = api_client.generic("POST", "/api/auth/login/", "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert "JSON parse error" in response.json()["detail"]
+
+
+def test_five_thousand_levels_of_nesting_is_400_not_500(api_client):
+    body = "[" * 5000 + "]" * 5000
+    response = api_client.generic("POST", "/api/auth/login/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert "nest" in response.json()["detail"]
+
+
+def test_moderately_deep_json_is_400_too(api_client):
+    body = json.dumps({"username": json.loads("[" * 100 + "]" * 100), "password": "x"})
+    response = api_client.generic("POST", "/api/auth/login/", body, content_type="application/json")
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("body", ['{"username": NaN}', '{"a": Infinity}', "\xff\xfe"])
+def test_non_standard_json_is_400(api_client, body):
+    response = api_client.generic("POST", "/api/auth/login/", body.encode("latin-1"), content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_wrong_types_in_fields_are_400(api_client):
+    response = api_client.post("/api/auth/register/", {"username": ["a"], "email": {}, "password": 1}, format="json")
+    assert response.status_code == 400
+
+
+def test_json_array_body_is_400(api_client):
+    response = api_client.post("/api/auth/register/", [1, 2, 3], format="json")
+    assert response.status_code == 400
+
+
+def test_body_over_the_limit_is_json_413(api_client, settings):
+    settings.MAX_REQUEST_BODY_BYTES = 1000
+    response = api_client.generic("POST", "/api/auth/login/", "x" * 2000, content_type="application/json")
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"
+    assert "too large" in response.json()["detail"]
+
+
+def test_unsupported_media_type_is_json_415(api_client):
+    response = api_client.generic("POST", "/api/auth/login/", "<a/>", content_type="application/xml")
+    assert response.status_code == 415
+    assert "detail" in response.json()
+
+
+def test_unexpected_error_is_json_500_without_traceback():
+    def broken_view(request):
+        raise RuntimeError("secret internals")
+
+    middleware = ApiErrorMiddleware(broken_view)
+    request = RequestFactory().get("/api/anything/")
+    response = middleware.process_exception(request, RuntimeError("secret internals"))
+    assert response.status_code == 500
+    assert json.loads(response.content) == {"detail": "Internal server error."}
+
+
+def test_unexpected_error_outside_api_is_left_to_django():
+    middleware = ApiErrorMiddleware(lambda request: None)
+    assert middleware.process_exception(RequestFactory().get("/admin/"), RuntimeError()) is None
+
+
+def test_api_root_lists_endpoints(api_client):
+    response = api_client.get("/api/")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["auth"]["login"] == "http://testserver/api/auth/login/"
+    assert body["docs"]["swagger_ui"] == "http://testserver/api/schema/swagger-ui/"
+
+
+def test_healthz_checks_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_cors_preflight_from_allowed_builder_origin(settings):
+    settings.CORS_ALLOWED_ORIGINS = ["http://builder.example"]
+    response = APIClient().options(
+        "/api/auth/login/", HTTP_ORIGIN="http://builder.example", HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST"
+    )
+    assert response["Access-Control-Allow-Origin"] == "http://builder.example"
+
+
+def test_cors_refuses_unknown_origin_on_the_builder_api(settings):
+    settings.CORS_ALLOWED_ORIGINS = ["http://builder.example"]
+    response = APIClient().options(
+        "/api/auth/login/", HTTP_ORIGIN="http://evil.example", HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST"
+    )
+    assert "Access-Control-Allow-Origin" not in response
+
+
+def test_list_pagination_page_size_is_capped():
+    from config.pagination import StandardPagination
+
+    assert StandardPagination.max_page_size == 100

@@ -1,0 +1,81 @@
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def test_schema_builds_without_warnings_or_errors(tmp_path):
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    text = out.read_text()
+    assert "/api/auth/login/" in text
+
+
+def test_schema_endpoint_serves_openapi(api_client):
+    response = api_client.get("/api/schema/?format=json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    login = schema["paths"]["/api/auth/login/"]["post"]
+    assert {"200", "401", "429"} <= set(login["responses"])
+
+
+@pytest.mark.parametrize("path", ["/api/schema/swagger-ui/", "/api/schema/redoc/"])
+def test_docs_pages_load_only_our_own_static_files(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    html = response.content.decode()
+    external = [url for url in re.findall(r"""(?:src|href)=["']([^"']+)""", html) if "://" in url]
+    assert external == []
+    assets = re.findall(r"""/static/(drf_spectacular_sidecar/[^"'\s]+)""", html)
+    assert assets, "the page should load its assets from our static files"
+    for asset in assets:
+        assert finders.find(asset), asset
+
+
+def test_check_deploy_passes_with_production_settings(tmp_path):
+    env = {
+        **os.environ,
+        "DEBUG": "False",
+        "SECRET_KEY": "x7#kq2!pL9vR4zT6wY1uE8oI3aS5dF0gH2jK4lZ6xC8vB1nM3qW5eR7tY9uI0oP2",
+        "ALLOWED_HOSTS": "chat.example.com",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_secret_key(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env.update({"DEBUG": "False", "ALLOWED_HOSTS": "chat.example.com"})
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=PROJECT, env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_admin_lists_users_with_search(admin_client, user):
+    response = admin_client.get("/admin/authentication/user/", {"q": user.username})
+    assert response.status_code == 200
+    assert user.email in response.content.decode()
+    detail = admin_client.get(f"/admin/authentication/user/{user.pk}/change/")
+    assert detail.status_code == 200
+    assert "Bio" in detail.content.decode()
