@@ -240,3 +240,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": config("LOG_LEVEL", default="INFO")},
 }
+
+# --- Outgoing HTTP (http_request component, webhooks, API connections) ----------------------
+# Targets (host or host:port) that the outbound guard lets through even though they resolve
+# to private or loopback addresses: internal APIs an operator trusts, a local test server.
+OUTBOUND_ALLOWED_HOSTS = config("OUTBOUND_ALLOWED_HOSTS", default="", cast=Csv())
+# Largest response body read from an outbound request; more is a failure.
+OUTBOUND_MAX_RESPONSE_BYTES = config("OUTBOUND_MAX_RESPONSE_BYTES", default=1024 * 1024, cast=int)
+OUTBOUND_CONNECT_TIMEOUT = config("OUTBOUND_CONNECT_TIMEOUT", default=5.0, cast=float)
+OUTBOUND_MAX_REDIRECTS = 3
