@@ -1,5 +1,5 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import permissions, serializers, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,12 +23,8 @@ from authentication.serializers import (
 )
 from authentication.stats import user_stats
 from config.parsers import SafeJSONParser
+from config.schema import ERR_400, ERR_401, ERR_429
 from config.throttling import IPScopedRateThrottle
-
-DETAIL = inline_serializer("Detail", fields={"detail": serializers.CharField()})
-ERR_400 = OpenApiResponse(description="Invalid input; the body names each field and what is wrong.")
-ERR_401 = OpenApiResponse(DETAIL, description="Missing, wrong or revoked credentials.")
-ERR_429 = OpenApiResponse(DETAIL, description="Too many requests from this address; see Retry-After.")
 
 
 class RegisterView(APIView):

@@ -21,6 +21,16 @@ class Gone(exceptions.APIException):
     default_code = "gone"
 
 
+class StructuredBadRequest(exceptions.APIException):
+    """A 400 whose body is given as is (numbers and nulls kept), e.g. a list of graph errors."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid"
+
+    def __init__(self, detail=None, code=None):
+        self.detail = detail if detail is not None else "Invalid input."
+
+
 # Domain exception class -> APIException class. Apps register theirs from their AppConfig.ready
 # so this module never imports an app (config sits above them all, but keeps no knowledge of them).
 DOMAIN_ERROR_MAP: dict[type[Exception], type[exceptions.APIException]] = {}
@@ -34,7 +44,7 @@ def _map_domain_error(exc: Exception) -> exceptions.APIException | None:
     for klass in type(exc).__mro__:
         api_exception = DOMAIN_ERROR_MAP.get(klass)
         if api_exception is not None:
-            return api_exception(detail=str(exc) or None)
+            return api_exception(detail=getattr(exc, "detail", None) or str(exc) or None)
     return None
 
 

@@ -92,6 +92,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["ENGINE"] = "config.db.sqlite3"
     # IMMEDIATE transactions take the write lock up front, so two concurrent chat replies
     # serialise instead of failing with "database is locked" half way through.
     DATABASES["default"]["OPTIONS"] = {
@@ -100,6 +101,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # A file, not the default shared in-memory database: threads in the concurrency tests
+    # then wait for the write lock (busy timeout) instead of failing with "table is locked".
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test_db.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and throttle counters -----------------------------------------------------------

@@ -5,11 +5,17 @@ from django.urls import include, path, re_path
 
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+import flows.urls  # registers the flows routes on the chatbots router before its URLs are read
+from chatbots.urls import chatbot_router
+from chatbots.urls import router as chatbots_router
 from config import views
 
 api_patterns = [
     path("", views.api_root, name="api-root"),
     path("auth/", include("authentication.urls")),
+    path("", include(chatbots_router.urls + chatbot_router.urls)),
+    path("flows/", include(flows.urls.urlpatterns)),
+    path("components/", include("components.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("schema/swagger-ui/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("schema/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

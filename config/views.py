@@ -19,6 +19,15 @@ API_ROOT_LINKS = {
         "change_password": "authentication:change-password",
         "stats": "authentication:stats",
     },
+    "builder": {
+        "chatbots": "chatbot-list",
+        "flow_templates": "flow-template-list",
+        "component_types": "component-types",
+        "component_categories": "component-category-list",
+        "nodes": "component-instance-list",
+        "edges": "component-connection-list",
+        "variables": "component-variable-list",
+    },
     "docs": {"schema": "schema", "swagger_ui": "swagger-ui", "redoc": "redoc"},
 }
 

@@ -1,3 +1,5 @@
+import itertools
+
 from django.contrib.auth import get_user_model
 
 import factory
@@ -12,3 +14,41 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
     password = factory.django.Password(DEFAULT_PASSWORD)
+
+
+class ChatbotFactory(factory.django.DjangoModelFactory):
+    """A chatbot made the way the API makes one: with its main flow holding a start node."""
+
+    class Meta:
+        model = "chatbots.Chatbot"
+
+    owner = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"Bot {n}")
+    description = "A test bot"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from components.services import chatbot_create
+
+        return chatbot_create(kwargs.pop("owner"), **kwargs)
+
+
+def node(node_id: str, type_name: str, x: float = 0, y: float = 0, **data) -> dict:
+    return {"id": node_id, "type": type_name, "position": {"x": x, "y": y}, "data": data}
+
+
+def edge(source: str, target: str, handle: str = "next", edge_id: str | None = None) -> dict:
+    return {"id": edge_id or f"{source}-{handle}-{target}", "source": source, "source_handle": handle, "target": target}
+
+
+def linear_graph(size: int, *, variables: tuple[str, ...] = ("name",)) -> dict:
+    """start -> (size - 2) messages -> end: a valid graph of `size` nodes."""
+    nodes = [node("start", "start")]
+    nodes += [node(f"m{i}", "message", x=i * 10, text=f"Step {i} for {{{{name}}}}") for i in range(size - 2)]
+    nodes.append(node("end", "end"))
+    ids = [n["id"] for n in nodes]
+    return {
+        "nodes": nodes,
+        "edges": [edge(a, b) for a, b in itertools.pairwise(ids)],
+        "variables": [{"name": v, "default": None} for v in variables],
+    }

@@ -1,0 +1,93 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from chatbots.models import Chatbot, ChatbotVersion
+
+
+class LiveVersionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ChatbotVersion
+        fields = ["number", "created_at"]
+
+
+class ChatbotSerializer(serializers.ModelSerializer):
+    live_version = LiveVersionSerializer(read_only=True)
+    flow_count = serializers.IntegerField(read_only=True, default=None)
+    chat_start_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Chatbot
+        fields = [
+            "id",
+            "name",
+            "description",
+            "public_id",
+            "status",
+            "appearance",
+            "behavior",
+            "main_flow",
+            "live_version",
+            "flow_count",
+            "chat_start_url",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField())
+    def get_chat_start_url(self, obj: Chatbot) -> str:
+        path = f"/api/flows/public/{obj.public_id}/start/"
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class ChatbotCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    appearance = serializers.DictField(required=False)
+    behavior = serializers.DictField(required=False)
+
+
+class ChatbotUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    status = serializers.ChoiceField(choices=Chatbot.Status.choices, required=False)
+    appearance = serializers.DictField(required=False)
+    behavior = serializers.DictField(required=False)
+
+
+class PublishSerializer(serializers.Serializer):
+    changelog = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class CloneSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+
+
+class PublishErrorSerializer(serializers.Serializer):
+    flow_id = serializers.IntegerField()
+    node_id = serializers.CharField(allow_null=True)
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ChatbotVersionSerializer(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    is_live = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ChatbotVersion
+        fields = ["id", "number", "changelog", "restored_from", "created_by", "created_at", "is_live"]
+        read_only_fields = fields
+
+    def get_is_live(self, obj: ChatbotVersion) -> bool:
+        live = self.context.get("live_version_id")
+        if live is None:
+            live = obj.chatbot.live_version_id
+        return obj.pk == live
+
+
+class ChatbotVersionDetailSerializer(ChatbotVersionSerializer):
+    class Meta(ChatbotVersionSerializer.Meta):
+        fields = [*ChatbotVersionSerializer.Meta.fields, "snapshot"]
+        read_only_fields = fields

@@ -1,0 +1,321 @@
+"""The draft graph of a flow: checking a whole graph, saving it in a constant number of
+queries, and reading it back in the CONTRACT §1 shape.
+
+Every write path (the graph PUT, single node/edge/variable endpoints, bulk node operations,
+templates, cloning) goes through `graph_save`, so the same invariants hold whichever way the
+builder edits: node and edge ids unique, known types, configs valid against the catalog's
+schema, edges between existing nodes on handles their source has, one edge per handle,
+variables declared once, and the variable usage index up to date.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from jsonschema import Draft202012Validator
+
+from components.catalog import COMPONENT_TYPES, output_handles, semantic_errors, variables_read, variables_written
+from components.exceptions import GraphValidationError
+from components.models import ComponentConnection, ComponentInstance, ComponentVariable
+from components.templating import VARIABLE_NAME_RE
+from flows.models import Flow
+
+ID_RE_PATTERN = r"^[A-Za-z0-9_.:-]{1,100}$"
+MAX_NODES = getattr(settings, "GRAPH_MAX_NODES", 10_000)
+MAX_EDGES = 2 * MAX_NODES
+MAX_VARIABLES = 500
+
+
+@cache
+def _validator(type_name: str) -> Draft202012Validator:
+    return Draft202012Validator(COMPONENT_TYPES[type_name].config_schema)
+
+
+def config_errors(type_name: str, data: Any) -> dict[str, list[str]]:
+    """Schema and semantic errors of one node's config, keyed by `data.<field path>`."""
+    if not isinstance(data, dict):
+        return {"data": ["Must be a JSON object."]}
+    merged = {**COMPONENT_TYPES[type_name].defaults(), **data}
+    errors: dict[str, list[str]] = {}
+    for error in _validator(type_name).iter_errors(merged):
+        path = [str(p) for p in error.absolute_path]
+        if error.validator == "required":
+            missing = error.message.split("'")[1] if "'" in error.message else ""
+            path.append(missing)
+        elif error.validator == "additionalProperties":
+            extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+            path.append(extra[0] if extra else "")
+        key = ".".join(["data", *[p for p in path if p]])
+        errors.setdefault(key, []).append(error.message)
+    if not errors:
+        for field_name, message in semantic_errors(type_name, merged):
+            errors.setdefault(f"data.{field_name}", []).append(message)
+    return errors
+
+
+def config_with_defaults(type_name: str, data: dict) -> dict:
+    return {**COMPONENT_TYPES[type_name].defaults(), **data}
+
+
+@dataclass
+class GraphDraft:
+    """A whole flow graph in memory, as plain CONTRACT §1 dicts."""
+
+    nodes: list[dict] = field(default_factory=list)
+    edges: list[dict] = field(default_factory=list)
+    variables: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"nodes": self.nodes, "edges": self.edges, "variables": self.variables}
+
+
+def _add(errors: dict, section: str, item_id: str, field_name: str, message: str) -> None:
+    errors.setdefault(section, {}).setdefault(str(item_id), {}).setdefault(field_name, []).append(message)
+
+
+def graph_check(draft: GraphDraft) -> GraphDraft:
+    """Check a whole graph and return it normalised (configs with defaults filled in).
+
+    Raises GraphValidationError shaped `{"nodes": {node_id: {field: [msg]}}, "edges": {…}, "variables": {…}}`.
+    """
+    errors: dict = {}
+    if len(draft.nodes) > MAX_NODES:
+        raise GraphValidationError({"nodes": [f"A flow holds at most {MAX_NODES} nodes."]})
+    if len(draft.edges) > MAX_EDGES:
+        raise GraphValidationError({"edges": [f"A flow holds at most {MAX_EDGES} edges."]})
+    if len(draft.variables) > MAX_VARIABLES:
+        raise GraphValidationError({"variables": [f"A flow declares at most {MAX_VARIABLES} variables."]})
+
+    nodes: list[dict] = []
+    handles_by_node: dict[str, list[str]] = {}
+    types_by_node: dict[str, str] = {}
+    for node in draft.nodes:
+        node_id = node["id"]
+        if node_id in types_by_node:
+            _add(errors, "nodes", node_id, "id", "Node id is used twice in this flow.")
+            continue
+        type_name = node["type"]
+        types_by_node[node_id] = type_name
+        if type_name not in COMPONENT_TYPES:
+            _add(errors, "nodes", node_id, "type", f"Unknown component type {type_name!r}.")
+            continue
+        data = node.get("data") or {}
+        problems = config_errors(type_name, data)
+        for field_name, messages in problems.items():
+            for message in messages:
+                _add(errors, "nodes", node_id, field_name, message)
+        if problems:
+            continue
+        data = config_with_defaults(type_name, data)
+        handles_by_node[node_id] = output_handles(type_name, data)
+        nodes.append({**node, "data": data})
+
+    seen_edges: set[str] = set()
+    used_handles: dict[tuple[str, str], str] = {}
+    for edge in draft.edges:
+        edge_id = edge["id"]
+        if edge_id in seen_edges:
+            _add(errors, "edges", edge_id, "id", "Edge id is used twice in this flow.")
+            continue
+        seen_edges.add(edge_id)
+        source, target, handle = edge["source"], edge["target"], edge.get("source_handle") or "next"
+        if source not in types_by_node:
+            _add(errors, "edges", edge_id, "source", f"Node {source!r} does not exist in this flow.")
+        elif source in handles_by_node and handle not in handles_by_node[source]:
+            available = ", ".join(handles_by_node[source]) or "none"
+            _add(
+                errors,
+                "edges",
+                edge_id,
+                "source_handle",
+                f"A {types_by_node[source]} node has no handle {handle!r} (it has: {available}).",
+            )
+        elif (source, handle) in used_handles:
+            _add(
+                errors,
+                "edges",
+                edge_id,
+                "source_handle",
+                f"Handle {handle!r} of node {source!r} is already connected by edge {used_handles[source, handle]!r}.",
+            )
+        else:
+            used_handles[source, handle] = edge_id
+        if target not in types_by_node:
+            _add(errors, "edges", edge_id, "target", f"Node {target!r} does not exist in this flow.")
+        elif types_by_node[target] == "start":
+            _add(errors, "edges", edge_id, "target", "The start node cannot have incoming edges.")
+        edge["source_handle"] = handle
+
+    names: set[str] = set()
+    for variable in draft.variables:
+        name = variable["name"]
+        if not VARIABLE_NAME_RE.match(name):
+            _add(errors, "variables", name, "name", "Use letters, digits and _ (not first), at most 64.")
+        elif name in names:
+            _add(errors, "variables", name, "name", "Variable is declared twice.")
+        names.add(name)
+
+    if errors:
+        raise GraphValidationError(errors)
+    return GraphDraft(nodes=nodes, edges=list(draft.edges), variables=list(draft.variables))
+
+
+def _usage_rows(flow: Flow, draft: GraphDraft) -> list[ComponentVariable]:
+    read: dict[str, list[str]] = {}
+    written: dict[str, list[str]] = {}
+    for node in draft.nodes:
+        try:
+            reads = variables_read(node["type"], node["data"])
+        except SyntaxError:
+            reads = set()
+        for name in sorted(reads):
+            read.setdefault(name, []).append(node["id"])
+        for name in sorted(variables_written(node["type"], node["data"])):
+            written.setdefault(name, []).append(node["id"])
+    declared = {v["name"]: v.get("default") for v in draft.variables}
+    names = list(declared) + sorted((set(read) | set(written)) - set(declared))
+    return [
+        ComponentVariable(
+            flow=flow,
+            name=name,
+            default=declared.get(name),
+            declared=name in declared,
+            read_by=read.get(name, []),
+            written_by=written.get(name, []),
+        )
+        for name in names
+    ]
+
+
+@transaction.atomic
+def graph_save(flow: Flow, draft: GraphDraft) -> GraphDraft:
+    """Check `draft` and make it the flow's graph, in one transaction.
+
+    The flow row is locked first, so concurrent writers of one flow take turns. Queries do
+    not grow with the graph's size: a fixed handful of selects, deletes, one bulk update and
+    bulk inserts. Nodes and edges that stay keep their primary keys. Raises GraphValidationError
+    (and changes nothing) when the graph is invalid.
+    """
+    draft = graph_check(draft)
+    Flow.objects.select_for_update().filter(pk=flow.pk).values_list("pk").first()
+
+    existing_nodes = {n.node_id: n for n in ComponentInstance.objects.filter(flow=flow)}
+    existing_edges = {
+        edge_id: (pk, source, handle, target)
+        for pk, edge_id, source, handle, target in ComponentConnection.objects.filter(flow=flow).values_list(
+            "pk", "edge_id", "source__node_id", "source_handle", "target__node_id"
+        )
+    }
+    desired_edges = {e["id"]: (e["source"], e["source_handle"], e["target"]) for e in draft.edges}
+
+    # Edges first: removed or re-pointed edges go, so no kept edge touches a node that goes.
+    kept_edges = {key for key, (_, *ends) in existing_edges.items() if desired_edges.get(key) == tuple(ends)}
+    stale_edges = [pk for key, (pk, *_) in existing_edges.items() if key not in kept_edges]
+    if stale_edges:
+        ComponentConnection.objects.filter(pk__in=stale_edges).delete()
+    stale_nodes = [n.pk for key, n in existing_nodes.items() if key not in {node["id"] for node in draft.nodes}]
+    if stale_nodes:
+        ComponentInstance.objects.filter(pk__in=stale_nodes).delete()
+
+    node_fields = ["type", "label", "position_x", "position_y", "config"]
+    changed, new, node_pks, now = [], [], {}, timezone.now()
+    for node in draft.nodes:
+        position = node.get("position") or {}
+        obj = ComponentInstance(
+            flow=flow,
+            node_id=node["id"],
+            type=node["type"],
+            label=node.get("label") or "",
+            position_x=float(position.get("x", 0)),
+            position_y=float(position.get("y", 0)),
+            config=node["data"],
+        )
+        current = existing_nodes.get(node["id"])
+        if current is None:
+            new.append(obj)
+            continue
+        obj.pk = node_pks[node["id"]] = current.pk
+        if any(getattr(current, f) != getattr(obj, f) for f in node_fields):
+            obj.updated_at = now
+            changed.append(obj)
+    if changed:
+        ComponentInstance.objects.bulk_update(changed, [*node_fields, "updated_at"])
+    if new:
+        ComponentInstance.objects.bulk_create(new)
+        node_pks.update({obj.node_id: obj.pk for obj in new})
+
+    new_edges = [
+        ComponentConnection(
+            flow=flow,
+            edge_id=key,
+            source_id=node_pks[source],
+            source_handle=handle,
+            target_id=node_pks[target],
+        )
+        for key, (source, handle, target) in desired_edges.items()
+        if key not in kept_edges
+    ]
+    if new_edges:
+        ComponentConnection.objects.bulk_create(new_edges)
+
+    ComponentVariable.objects.filter(flow=flow).delete()
+    ComponentVariable.objects.bulk_create(_usage_rows(flow, draft))
+    flow.variables = [{"name": v["name"], "default": v.get("default")} for v in draft.variables]
+    flow.save(update_fields=["variables", "updated_at"])
+    return draft
+
+
+def _node_dict(node: ComponentInstance) -> dict:
+    body = {
+        "id": node.node_id,
+        "type": node.type,
+        "position": {"x": node.position_x, "y": node.position_y},
+        "data": node.config,
+    }
+    if node.label:
+        body["label"] = node.label
+    return body
+
+
+def graph_load(flow: Flow) -> GraphDraft:
+    """The flow's graph as CONTRACT §1 dicts: two queries whatever its size."""
+    nodes = ComponentInstance.objects.filter(flow=flow).only(
+        "node_id", "type", "label", "position_x", "position_y", "config"
+    )
+    edges = (
+        ComponentConnection.objects.filter(flow=flow)
+        .values_list("edge_id", "source__node_id", "source_handle", "target__node_id")
+        .order_by("id")
+    )
+    return GraphDraft(
+        nodes=[_node_dict(n) for n in nodes],
+        edges=[{"id": e, "source": s, "source_handle": h, "target": t} for e, s, h, t in edges],
+        variables=[{"name": v["name"], "default": v.get("default")} for v in flow.variables],
+    )
+
+
+def graphs_load(flows: Iterable[Flow]) -> dict[int, GraphDraft]:
+    """Graphs of several flows (a whole chatbot) in two queries."""
+    flows = list(flows)
+    drafts = {
+        f.pk: GraphDraft(variables=[{"name": v["name"], "default": v.get("default")} for v in f.variables])
+        for f in flows
+    }
+    for node in ComponentInstance.objects.filter(flow__in=flows).only(
+        "flow_id", "node_id", "type", "label", "position_x", "position_y", "config"
+    ):
+        drafts[node.flow_id].nodes.append(_node_dict(node))
+    edges: QuerySet = (
+        ComponentConnection.objects.filter(flow__in=flows)
+        .values_list("flow_id", "edge_id", "source__node_id", "source_handle", "target__node_id")
+        .order_by("id")
+    )
+    for flow_id, e, s, h, t in edges:
+        drafts[flow_id].edges.append({"id": e, "source": s, "source_handle": h, "target": t})
+    return drafts

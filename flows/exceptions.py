@@ -1,0 +1,2 @@
+class MainFlowDeletionError(Exception):
+    """The main flow of a chatbot cannot be deleted."""

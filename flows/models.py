@@ -1,0 +1,56 @@
+from django.conf import settings
+from django.db import models
+
+
+class Flow(models.Model):
+    """One canvas of a chatbot. Its nodes and edges live in the components app."""
+
+    chatbot = models.ForeignKey("chatbots.Chatbot", on_delete=models.CASCADE, related_name="flows")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=2000)
+    is_main = models.BooleanField(default=False)
+    settings = models.JSONField(default=dict, blank=True)
+    # [{"name": "email", "default": null}, …] — the declared variables (CONTRACT §1).
+    variables = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-is_main", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chatbot"], condition=models.Q(is_main=True), name="one_main_flow_per_chatbot"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.chatbot}: {self.name}"
+
+
+class FlowTemplate(models.Model):
+    class Category(models.TextChoices):
+        LEAD_GENERATION = "lead_generation", "Lead generation"
+        SUPPORT = "support", "Customer support"
+        SURVEY = "survey", "Survey"
+        SCHEDULING = "scheduling", "Scheduling"
+        ONBOARDING = "onboarding", "Onboarding"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=2000)
+    category = models.CharField(max_length=32, choices=Category.choices, default=Category.OTHER, db_index=True)
+    tags = models.JSONField(default=list, blank=True)
+    is_public = models.BooleanField(default=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="flow_templates"
+    )
+    # The CONTRACT §1 graph: {"nodes": […], "edges": […], "variables": […]}.
+    graph = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name

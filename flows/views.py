@@ -1,0 +1,240 @@
+from django.db.models import Count, Q
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from chatbots.models import Chatbot
+
+# Upward calls (STYLE.md §5): the draft graph belongs to components; the URLs live here.
+from components import services as builder
+from components.graph import GraphDraft, graph_load, graph_save
+from components.validation import graph_report
+from config.schema import ERR_400, ERR_409, OWNER_ERRORS, WRITE_ERRORS
+from config.viewsets import OwnedModelViewSet
+from flows import services
+from flows.models import Flow, FlowTemplate
+from flows.serializers import (
+    FlowCloneSerializer,
+    FlowCreateSerializer,
+    FlowSerializer,
+    FlowTemplateSerializer,
+    FlowTemplateWriteSerializer,
+    FlowUpdateSerializer,
+    GraphSerializer,
+    TemplateUseSerializer,
+    ValidationReportSerializer,
+)
+
+
+def _graph_response(draft: GraphDraft) -> dict:
+    return draft.as_dict()
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Flows of a chatbot", responses={200: FlowSerializer(many=True), **OWNER_ERRORS}),
+    retrieve=extend_schema(summary="One flow", responses={200: FlowSerializer, **OWNER_ERRORS}),
+)
+class FlowViewSet(OwnedModelViewSet):
+    queryset = Flow.objects.annotate(node_count=Count("nodes"))
+    owner_field = "chatbot__owner"
+    parent_lookups = {"chatbot_pk": "chatbot_id"}
+    serializer_class = FlowSerializer
+    search_fields = ["name", "description"]
+    ordering_fields = ["name", "created_at", "updated_at"]
+    ordering = ["-is_main", "created_at"]
+    filterset_fields = ["is_main"]
+
+    def _chatbot(self) -> Chatbot:
+        return self.get_parent(Chatbot, "chatbot_pk")
+
+    def list(self, request, *args, **kwargs):
+        self._chatbot()
+        return super().list(request, *args, **kwargs)
+
+    def _respond(self, flow: Flow, status_code: int = status.HTTP_200_OK) -> Response:
+        flow = self.get_queryset().get(pk=flow.pk)
+        return Response(FlowSerializer(flow).data, status=status_code)
+
+    @extend_schema(
+        summary="Add a flow (empty with a start node, or from a template)",
+        request=FlowCreateSerializer,
+        responses={201: FlowSerializer, **WRITE_ERRORS},
+    )
+    def create(self, request, *args, **kwargs):
+        chatbot = self._chatbot()
+        serializer = FlowCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        template_id = data.pop("template", None)
+        if template_id is not None:
+            template = FlowTemplate.objects.filter(Q(is_public=True) | Q(owner=request.user), pk=template_id).first()
+            if template is None:
+                raise ValidationError({"template": "No such template."})
+            flow = builder.flow_from_template(template, chatbot=chatbot, name=data["name"])
+        else:
+            flow = builder.flow_create(chatbot, **data)
+        return self._respond(flow, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Update a flow", request=FlowUpdateSerializer, responses={200: FlowSerializer, **WRITE_ERRORS}
+    )
+    def partial_update(self, request, *args, **kwargs):
+        flow = self.get_object()
+        serializer = FlowUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.flow_update(flow, **serializer.validated_data)
+        return self._respond(flow)
+
+    @extend_schema(
+        summary="Update a flow", request=FlowUpdateSerializer, responses={200: FlowSerializer, **WRITE_ERRORS}
+    )
+    def update(self, request, *args, **kwargs):
+        return self.partial_update(request, *args, **kwargs)
+
+    @extend_schema(summary="Delete a flow (not the main one)", responses={204: None, 409: ERR_409, **OWNER_ERRORS})
+    def destroy(self, request, *args, **kwargs):
+        services.flow_delete(self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Check the flow's graph",
+        request=None,
+        responses={200: ValidationReportSerializer, **OWNER_ERRORS},
+    )
+    @action(detail=True, methods=["post", "get"])
+    def validate(self, request, chatbot_pk=None, pk=None):
+        flow = self.get_object()
+        flow_ids = set(Flow.objects.filter(chatbot_id=flow.chatbot_id).values_list("pk", flat=True))
+        return Response(graph_report(graph_load(flow), chatbot_flow_ids=flow_ids))
+
+    @extend_schema(
+        summary="Copy a flow within its chatbot",
+        request=FlowCloneSerializer,
+        responses={201: FlowSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def clone(self, request, chatbot_pk=None, pk=None):
+        flow = self.get_object()
+        serializer = FlowCloneSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._respond(builder.flow_clone(flow, **serializer.validated_data), status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Make this the chatbot's main flow", request=None, responses={200: FlowSerializer, **OWNER_ERRORS}
+    )
+    @action(detail=True, methods=["post"], url_path="make-main")
+    def make_main(self, request, chatbot_pk=None, pk=None):
+        return self._respond(services.flow_make_main(self.get_object()))
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The flow's draft graph (CONTRACT §1)",
+        responses={200: GraphSerializer, **OWNER_ERRORS},
+    )
+    @extend_schema(
+        methods=["PUT"],
+        summary="Replace the whole draft graph atomically",
+        request=GraphSerializer,
+        responses={200: GraphSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["get", "put"])
+    def graph(self, request, chatbot_pk=None, pk=None):
+        flow = self.get_object()
+        if request.method == "GET":
+            return Response(_graph_response(graph_load(flow)))
+        serializer = GraphSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        draft = graph_save(flow, GraphDraft(nodes=data["nodes"], edges=data["edges"], variables=data["variables"]))
+        return Response(_graph_response(draft))
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Flow templates: the public ones and yours",
+        parameters=[OpenApiParameter("tag", str, description="Only templates with this tag.")],
+        responses={200: FlowTemplateSerializer(many=True), 401: OWNER_ERRORS[401]},
+    ),
+    retrieve=extend_schema(summary="One template", responses={200: FlowTemplateSerializer, **OWNER_ERRORS}),
+    destroy=extend_schema(summary="Delete one of your templates", responses={204: None, **OWNER_ERRORS}),
+)
+class FlowTemplateViewSet(OwnedModelViewSet):
+    queryset = FlowTemplate.objects.all()
+    serializer_class = FlowTemplateSerializer
+    filterset_fields = ["category", "is_public"]
+    search_fields = ["name", "description"]
+    ordering_fields = ["name", "created_at", "category"]
+    ordering = ["name"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        queryset = FlowTemplate.objects.all()
+        if self.action in ("list", "retrieve", "use"):
+            queryset = queryset.filter(Q(is_public=True) | Q(owner=self.request.user))
+        else:
+            queryset = queryset.filter(owner=self.request.user)
+        tag = self.request.query_params.get("tag")
+        if tag and self.action == "list":
+            # Tags are [a-z0-9-] (checked on write), so the quoted form matches one whole tag.
+            queryset = queryset.filter(tags__icontains=f'"{tag.lower()}"')
+        return queryset
+
+    def _graph_from(self, data: dict) -> dict:
+        if "flow" in data:
+            flow = Flow.objects.filter(pk=data.pop("flow"), chatbot__owner=self.request.user).first()
+            if flow is None:
+                raise ValidationError({"flow": "No such flow."})
+            return builder.template_graph_check(graph_load(flow).as_dict())
+        return builder.template_graph_check(data.pop("graph"))
+
+    @extend_schema(
+        summary="Save a template of yours (from a graph or one of your flows)",
+        request=FlowTemplateWriteSerializer,
+        responses={201: FlowTemplateSerializer, 400: ERR_400, 401: OWNER_ERRORS[401]},
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = FlowTemplateWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        graph = self._graph_from(data)
+        template = FlowTemplate.objects.create(owner=request.user, is_public=False, graph=graph, **data)
+        return Response(
+            FlowTemplateSerializer(template, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        summary="Update one of your templates",
+        request=FlowTemplateWriteSerializer,
+        responses={200: FlowTemplateSerializer, **WRITE_ERRORS},
+    )
+    def partial_update(self, request, *args, **kwargs):
+        template = self.get_object()
+        serializer = FlowTemplateWriteSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if "graph" in data or "flow" in data:
+            template.graph = self._graph_from(data)
+        for name, value in data.items():
+            setattr(template, name, value)
+        template.save()
+        return Response(FlowTemplateSerializer(template, context={"request": request}).data)
+
+    @extend_schema(
+        summary="Create a flow in one of your chatbots from this template",
+        request=TemplateUseSerializer,
+        responses={201: FlowSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def use(self, request, pk=None):
+        template = self.get_object()
+        serializer = TemplateUseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        chatbot = Chatbot.objects.filter(pk=serializer.validated_data["chatbot"], owner=request.user).first()
+        if chatbot is None:
+            raise ValidationError({"chatbot": "No such chatbot."})
+        flow = builder.flow_from_template(template, chatbot=chatbot, name=serializer.validated_data.get("name"))
+        flow = Flow.objects.annotate(node_count=Count("nodes")).get(pk=flow.pk)
+        return Response(FlowSerializer(flow).data, status=status.HTTP_201_CREATED)
