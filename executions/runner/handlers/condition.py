@@ -1,0 +1,134 @@
+"""Condition: the first branch whose rules match wins; no match follows `else`.
+
+Operators compare as numbers when both sides parse as numbers ("10" equals 10.0), otherwise
+as case-insensitive text. Ordering operators fall back to ISO dates, and are false between
+anything else. Regular expressions run with a timeout (the `regex` package), so a
+catastrophic pattern costs at most REGEX_TIMEOUT seconds; an invalid pattern or a timeout
+makes the rule false and logs a warning.
+"""
+
+import operator
+import re
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from executions.runner.inputs import to_number
+from executions.runner.registry import register
+from executions.runner.templating import format_value
+from executions.runner.turn import Node, Outcome, Turn
+
+REGEX_TIMEOUT = 0.05
+MAX_REGEX_SUBJECT = 10_000
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _text(value: Any) -> str:
+    return format_value(value).strip().casefold()
+
+
+def _as_date(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not _ISO_DATE.match(value.strip()):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _equals(left: Any, right: Any) -> bool:
+    a, b = to_number(left), to_number(right)
+    if a is not None and b is not None:
+        return a == b
+    return _text(left) == _text(right)
+
+
+def _contains(left: Any, right: Any) -> bool:
+    if isinstance(left, list | tuple):
+        return any(_equals(item, right) for item in left)
+    return _text(right) in _text(left)
+
+
+def _is_set(value: Any) -> bool:
+    return value is not None and value != "" and value != [] and value != {}
+
+
+def _ordering(compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    def rule(left: Any, right: Any) -> bool:
+        a, b = to_number(left), to_number(right)
+        if a is not None and b is not None:
+            return compare(a, b)
+        a, b = _as_date(left), _as_date(right)
+        if a is not None and b is not None:
+            return compare(a, b)
+        return False
+
+    return rule
+
+
+OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "equals": _equals,
+    "not_equals": lambda left, right: not _equals(left, right),
+    "contains": _contains,
+    "not_contains": lambda left, right: not _contains(left, right),
+    "starts_with": lambda left, right: _text(left).startswith(_text(right)),
+    "ends_with": lambda left, right: _text(left).endswith(_text(right)),
+    "greater_than": _ordering(operator.gt),
+    "greater_or_equal": _ordering(operator.ge),
+    "less_than": _ordering(operator.lt),
+    "less_or_equal": _ordering(operator.le),
+    "is_set": lambda left, right: _is_set(left),
+    "is_empty": lambda left, right: not _is_set(left),
+}
+REGEX_OPERATORS = frozenset({"matches_regex", "not_matches_regex"})
+
+
+def _regex_rule(node: Node, turn: Turn, operator_name: str, left: Any, pattern: Any) -> bool:
+    import regex
+
+    subject = format_value(left)[:MAX_REGEX_SUBJECT]
+    try:
+        found = regex.search(format_value(pattern), subject, timeout=REGEX_TIMEOUT) is not None
+    except TimeoutError:
+        turn.warn(node, "A regular expression took too long; the rule counts as false.", pattern=pattern)
+        return False
+    except (regex.error, ValueError, TypeError) as exc:
+        turn.warn(node, f"Invalid regular expression ({exc}); the rule counts as false.", pattern=pattern)
+        return False
+    return found if operator_name == "matches_regex" else not found
+
+
+def rule_matches(node: Node, turn: Turn, rule: Mapping[str, Any]) -> bool:
+    operator_name = rule.get("operator")
+    left = turn.variables.get(rule.get("variable") or "")
+    right = rule.get("value")
+    if isinstance(right, str):
+        right = turn.render(right)
+    if operator_name in REGEX_OPERATORS:
+        return _regex_rule(node, turn, operator_name, left, right)
+    compare = OPERATORS.get(operator_name)
+    if compare is None:
+        turn.warn(node, f"Unknown operator {operator_name!r}; the rule counts as false.")
+        return False
+    return compare(left, right)
+
+
+def branch_matches(node: Node, turn: Turn, branch: Mapping[str, Any]) -> bool:
+    rules = [rule for rule in branch.get("rules") or [] if isinstance(rule, Mapping)]
+    if not rules:
+        return False
+    if branch.get("match") == "any":
+        return any(rule_matches(node, turn, rule) for rule in rules)
+    return all(rule_matches(node, turn, rule) for rule in rules)
+
+
+@register("condition")
+class Condition:
+    def execute(self, node: Node, turn: Turn) -> Outcome:
+        for branch in node.get("branches", []):
+            if isinstance(branch, Mapping) and branch.get("id") and branch_matches(node, turn, branch):
+                turn.debug(node, f"Branch {branch['id']!r} matched.", branch=branch["id"])
+                return Outcome(handle=str(branch["id"]))
+        turn.debug(node, "No branch matched; following `else`.", branch="else")
+        return Outcome(handle="else")
