@@ -35,6 +35,9 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+bench: install
+	$(BIN)/python -m bench.chat
+
 bench-builder: install
 	$(BIN)/python -m bench.builder
 

@@ -1,4 +1,5 @@
 import secrets
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -41,6 +42,8 @@ class ChatbotVersion(models.Model):
     """An immutable published snapshot. Numbers count 1, 2, 3… per chatbot."""
 
     chatbot = models.ForeignKey(Chatbot, on_delete=models.CASCADE, related_name="versions")
+    # Never reused (unlike SQLite row ids): process caches of snapshots are keyed by it.
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     number = models.PositiveIntegerField()
     snapshot = models.JSONField()
     changelog = models.TextField(blank=True, max_length=5000)

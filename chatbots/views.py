@@ -1,8 +1,11 @@
 from django.db.models import Count
+from django.http import StreamingHttpResponse
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 # Upward calls (STYLE.md §5): the builder operations that touch the draft graph live in
@@ -20,8 +23,13 @@ from chatbots.serializers import (
     PublishSerializer,
 )
 from components import services as builder
+from config.contract import ChatStartSerializer, ChatTurnSerializer
+from config.renderers import CSVRenderer
 from config.schema import ERR_400, OWNER_ERRORS, WRITE_ERRORS
 from config.viewsets import OwnedModelViewSet, OwnedReadOnlyViewSet
+from executions import selectors as chat_data
+from executions import services as chat
+from executions.serializers import AnalyticsSerializer, DateRangeSerializer, ResultRowSerializer
 
 
 @extend_schema_view(
@@ -98,6 +106,62 @@ class ChatbotViewSet(OwnedModelViewSet):
         serializer.is_valid(raise_exception=True)
         clone = builder.chatbot_clone(chatbot, owner=request.user, **serializer.validated_data)
         return self._respond(clone, status.HTTP_201_CREATED)
+
+    # --- Runtime views: the runner and the chat data live in executions (upward calls) -----
+
+    def _date_range(self, request) -> dict:
+        params = DateRangeSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return params.validated_data
+
+    @extend_schema(
+        summary="Run the current draft as a preview session (kept out of results and analytics)",
+        request=ChatStartSerializer,
+        responses={201: ChatTurnSerializer, 400: PublishErrorSerializer(many=True), **OWNER_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def preview(self, request, pk=None):
+        chatbot = self.get_object()
+        serializer = ChatStartSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        snapshot = builder.chatbot_compile(chatbot)
+        turn = chat.session_preview(chatbot, snapshot=snapshot, variables=serializer.validated_data["variables"])
+        return Response(turn, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="One row per session (previews excluded); ?format=csv streams a CSV",
+        parameters=[
+            OpenApiParameter("started_after", OpenApiTypes.DATETIME),
+            OpenApiParameter("started_before", OpenApiTypes.DATETIME),
+            OpenApiParameter("status", str, enum=["active", "completed", "failed", "expired"]),
+        ],
+        responses={200: ResultRowSerializer(many=True), (200, "text/csv"): OpenApiTypes.STR, **OWNER_ERRORS},
+    )
+    @action(detail=True, renderer_classes=[JSONRenderer, CSVRenderer])
+    def results(self, request, pk=None):
+        chatbot = self.get_object()
+        sessions = chat_data.results_sessions(chatbot, **self._date_range(request))
+        if request.accepted_renderer.format == "csv":
+            response = StreamingHttpResponse(chat_data.results_csv(chatbot, sessions), content_type="text/csv")
+            response["Content-Disposition"] = f'attachment; filename="results-{chatbot.pk}.csv"'
+            return response
+        page = self.paginate_queryset(sessions)
+        return self.get_paginated_response([chat_data.result_row(s) for s in page])
+
+    @extend_schema(
+        summary="Starts, completions and per-input drop-off (previews excluded)",
+        parameters=[
+            OpenApiParameter("started_after", OpenApiTypes.DATETIME),
+            OpenApiParameter("started_before", OpenApiTypes.DATETIME),
+        ],
+        responses={200: AnalyticsSerializer, **OWNER_ERRORS},
+    )
+    @action(detail=True)
+    def analytics(self, request, pk=None):
+        chatbot = self.get_object()
+        dates = self._date_range(request)
+        dates.pop("status", None)
+        return Response(chat_data.chatbot_analytics(chatbot, **dates))
 
 
 class RestoreSerializer(PublishSerializer):

@@ -3,8 +3,10 @@
 Snapshot format 1:
     {"format": 1, "chatbot_id": 12, "main_flow": "34",
      "variables": {"name": default, …},                      # every flow's, main flow first
+     "variable_order": ["name", …],                          # (JSON objects lose their order in jsonb)
      "flows": {"34": {"name": "Main", "start": "n1",
-                      "nodes": {"n1": {"type": "start", "data": {…}, "next": {"next": "n2"}}, …}}}}
+                      "nodes": {"n1": {"type": "start", "data": {…}, "next": {"next": "n2"}}, …},
+                      "node_order": ["n1", …]}}}
 `data` holds every default of the catalog; `next` maps each connected handle to its target.
 """
 
@@ -27,11 +29,12 @@ def snapshot_compile(
         for edge in draft.edges:
             nodes[edge["source"]]["next"][edge["source_handle"]] = edge["target"]
         start = next((n["id"] for n in draft.nodes if n["type"] == "start"), None)
-        compiled[str(flow_id)] = {"name": name, "start": start, "nodes": nodes}
+        compiled[str(flow_id)] = {"name": name, "start": start, "nodes": nodes, "node_order": list(nodes)}
     return {
         "format": SNAPSHOT_FORMAT,
         "chatbot_id": chatbot_id,
         "main_flow": str(main_flow_id),
         "variables": variables,
+        "variable_order": list(variables),
         "flows": compiled,
     }

@@ -9,6 +9,7 @@ from django.db.models import Max
 
 from chatbots.models import Chatbot, ChatbotVersion
 from chatbots.options import options_clean
+from chatbots.signals import chatbot_published
 from components.compiler import snapshot_compile
 from components.exceptions import PublishValidationError
 from components.graph import GraphDraft, graph_check, graph_load, graph_save, graphs_load
@@ -171,6 +172,7 @@ def _version_create(chatbot: Chatbot, *, snapshot: dict, user, changelog: str, r
     chatbot.live_version = version
     chatbot.status = Chatbot.Status.PUBLISHED
     chatbot.save(update_fields=["live_version", "status", "updated_at"])
+    chatbot_published.send(sender=Chatbot, chatbot=chatbot, version=version)
     return version
 
 

@@ -1,6 +1,7 @@
 """Serializers of the shapes CONTRACT.md fixes for every client; apps share them from here
 rather than importing each other's serializers."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.fields import BoundedJSONField, FiniteFloatField
@@ -39,3 +40,128 @@ class GraphSerializer(serializers.Serializer):
     nodes = GraphNodeSerializer(many=True, max_length=10_000)
     edges = GraphEdgeSerializer(many=True, max_length=20_000)
     variables = GraphVariableSerializer(many=True, max_length=500, required=False, default=list)
+
+
+# --- CONTRACT §3: the public chat API ----------------------------------------------------------
+
+
+SCALAR_SCHEMA = {"oneOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}], "nullable": True}
+
+
+@extend_schema_field(SCALAR_SCHEMA)
+class ScalarField(serializers.Field):
+    """A string, number, boolean or null: what a chat variable or answer may hold."""
+
+    default_error_messages = {
+        "invalid": "Must be a string, a number, true/false or null.",
+        "too_long": "At most {max_length} characters.",
+    }
+
+    def __init__(self, *, max_length: int = 10_000, **kwargs):
+        self.max_length = max_length
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or data is None:
+            return data
+        if isinstance(data, int | float):
+            import math
+
+            if isinstance(data, float) and not math.isfinite(data):
+                self.fail("invalid")
+            return data
+        if isinstance(data, str):
+            if len(data) > self.max_length:
+                self.fail("too_long", max_length=self.max_length)
+            return data
+        self.fail("invalid")
+
+    def to_representation(self, value):
+        return value
+
+
+@extend_schema_field(
+    {"oneOf": [*SCALAR_SCHEMA["oneOf"], {"type": "array", "items": {"type": "string"}}], "nullable": True}
+)
+class AnswerField(ScalarField):
+    """A reply's value: a scalar, or a list of strings (a multiple choice)."""
+
+    default_error_messages = {
+        **ScalarField.default_error_messages,
+        "invalid": "Must be a string, a number, true/false, null or a list of strings.",
+        "list": "A list holds at most 100 strings of at most 1000 characters.",
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, list):
+            if len(data) > 100 or not all(isinstance(item, str) and len(item) <= 1000 for item in data):
+                self.fail("list")
+            return data
+        return super().to_internal_value(data)
+
+
+class ChatStartSerializer(serializers.Serializer):
+    variables = serializers.DictField(
+        child=ScalarField(max_length=1000, allow_null=True),
+        required=False,
+        default=dict,
+        help_text="Prefill declared variables (others are ignored).",
+    )
+
+    def validate_variables(self, value):
+        if len(value) > 50:
+            raise serializers.ValidationError("At most 50 variables.")
+        return value
+
+
+class ChatReplySerializer(serializers.Serializer):
+    value = AnswerField(allow_null=True, help_text="The answer; a list for a multiple choice.")
+    node_id = serializers.RegexField(GRAPH_ID, required=False, help_text="The input this answers (refused if stale).")
+
+
+class ChatTurnMessageSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    node_id = serializers.CharField()
+    type = serializers.CharField(help_text="text, image, video, audio or embed")
+    text = serializers.CharField(required=False, help_text="Text messages.")
+    url = serializers.CharField(required=False, help_text="Media messages.")
+
+
+class ChatInputSerializer(serializers.Serializer):
+    node_id = serializers.CharField()
+    type = serializers.CharField()
+    options = serializers.DictField()
+    choices = serializers.ListField(child=serializers.DictField(), required=False)
+
+
+class ChatTurnSerializer(serializers.Serializer):
+    session_id = serializers.UUIDField()
+    status = serializers.CharField(help_text="active, completed, failed or expired")
+    messages = ChatTurnMessageSerializer(many=True)
+    input = ChatInputSerializer(allow_null=True)
+    actions = serializers.ListField(child=serializers.DictField())
+
+
+class TranscriptEntrySerializer(serializers.Serializer):
+    id = serializers.CharField()
+    sender = serializers.ChoiceField(choices=["bot", "user"])
+    type = serializers.CharField()
+    text = serializers.CharField(required=False)
+    url = serializers.CharField(required=False)
+    node_id = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ChatSessionReadSerializer(ChatTurnSerializer):
+    transcript = TranscriptEntrySerializer(many=True)
+
+
+class ChatUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class ChatUploadResultSerializer(serializers.Serializer):
+    upload_id = serializers.CharField(help_text="Reply with this as the value of the file_upload input.")
+    name = serializers.CharField()
+    size = serializers.IntegerField()
+    content_type = serializers.CharField()

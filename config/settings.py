@@ -104,6 +104,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not the default shared in-memory database: threads in the concurrency tests
     # then wait for the write lock (busy timeout) instead of failing with "table is locked".
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test_db.sqlite3")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Server-side parameter binding lets psycopg prepare the statements a chat turn repeats
+    # (planned once per connection, not per reply) and skips client-side query splitting.
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = config(
+        "DB_SERVER_SIDE_BINDING", default=True, cast=bool
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and throttle counters -----------------------------------------------------------
@@ -211,7 +217,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "displayOperationId": False},
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "ChatbotStatusEnum": "chatbots.models.Chatbot.Status",
+        "SessionStatusEnum": "executions.models.ChatSession.Status",
+        "FlowExecutionStatusEnum": "flows.models.FlowExecution.Status",
+    },
 }
 
 # --- CORS ---------------------------------------------------------------------------------
@@ -253,3 +263,13 @@ OUTBOUND_ALLOWED_HOSTS = config("OUTBOUND_ALLOWED_HOSTS", default="", cast=Csv()
 OUTBOUND_MAX_RESPONSE_BYTES = config("OUTBOUND_MAX_RESPONSE_BYTES", default=1024 * 1024, cast=int)
 OUTBOUND_CONNECT_TIMEOUT = config("OUTBOUND_CONNECT_TIMEOUT", default=5.0, cast=float)
 OUTBOUND_MAX_REDIRECTS = 3
+
+# --- Chat runtime -----------------------------------------------------------------------------
+# Non-blocking nodes one turn may execute before the session fails (a loop with no input).
+RUNNER_MAX_STEPS = config("RUNNER_MAX_STEPS", default=200, cast=int)
+# Published snapshots kept in each process's memory (they never change, so never go stale).
+SNAPSHOT_CACHE_SIZE = config("SNAPSHOT_CACHE_SIZE", default=256, cast=int)
+# Runner log levels written to ExecutionLog (debug adds one row per node and turn).
+EXECUTION_LOG_LEVELS = config("EXECUTION_LOG_LEVELS", default="info,warning,error", cast=Csv())
+# Files visitors upload to file_upload inputs: largest size accepted by the chat API (MB).
+CHAT_UPLOAD_MAX_MB = config("CHAT_UPLOAD_MAX_MB", default=10, cast=int)

@@ -11,20 +11,22 @@ from chatbots.urls import router as chatbots_router
 from config import views
 
 api_patterns = [
+    # The public chat routes first: they are the hot path, resolved on every reply.
+    path("flows/", include(flows.urls.urlpatterns)),
     path("", views.api_root, name="api-root"),
     path("auth/", include("authentication.urls")),
     path("", include(chatbots_router.urls + chatbot_router.urls)),
-    path("flows/", include(flows.urls.urlpatterns)),
     path("components/", include("components.urls")),
+    path("executions/", include("executions.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("schema/swagger-ui/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("schema/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
 ]
 
 urlpatterns = [
+    path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
-    path("api/", include(api_patterns)),
     # Anything else under /api/ is a JSON 404, in DEBUG too.
     re_path(r"^api/", views.api_not_found),
 ]

@@ -28,6 +28,13 @@ API_ROOT_LINKS = {
         "edges": "component-connection-list",
         "variables": "component-variable-list",
     },
+    "runtime": {
+        "sessions": "executions:session-list",
+        "messages": "executions:message-list",
+        "logs": "executions:log-list",
+        "inputs": "executions:input-list",
+        "dashboard": "executions:dashboard",
+    },
     "docs": {"schema": "schema", "swagger_ui": "swagger-ui", "redoc": "redoc"},
 }
 

@@ -28,6 +28,13 @@ class OwnedQuerysetMixin:
             filters[field] = self.kwargs[kwarg]
         return queryset.filter(**filters)
 
+    def filter_queryset(self, queryset):
+        # List filters (?status=…, ?search=…) narrow lists; on a detail URL the query string
+        # belongs to the action (e.g. results' ?status=) and must not hide the object.
+        if self.detail:
+            return queryset
+        return super().filter_queryset(queryset)
+
     def get_parent(self, model, kwarg: str, owner_field: str = "owner"):
         """The parent object named in the URL, if the user owns it; else 404."""
         obj = model.objects.filter(pk=self.kwargs[kwarg], **{owner_field: self.request.user}).first()

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from chatbots.admin import ChatbotAdmin
 from chatbots.models import Chatbot
-from flows.models import Flow, FlowTemplate
+from flows.models import Flow, FlowExecution, FlowTemplate
 
 
 class FlowInline(admin.TabularInline):
@@ -38,3 +38,12 @@ class FlowTemplateAdmin(admin.ModelAdmin):
     search_fields = ["name", "description"]
     readonly_fields = ["created_at", "updated_at"]
     raw_id_fields = ["owner"]
+
+
+@admin.register(FlowExecution)
+class FlowExecutionAdmin(admin.ModelAdmin):
+    list_display = ["flow_name", "flow_key", "session", "status", "started_at", "ended_at"]
+    list_filter = ["status", "started_at"]
+    search_fields = ["flow_name", "session__id"]
+    raw_id_fields = ["session"]
+    readonly_fields = ["started_at", "ended_at"]

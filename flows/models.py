@@ -54,3 +54,27 @@ class FlowTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class FlowExecution(models.Model):
+    """One flow's run inside a chat session (a flow_link starts another and returns)."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        FINISHED = "finished", "Finished"
+        ABANDONED = "abandoned", "Abandoned"
+
+    session = models.ForeignKey("executions.ChatSession", on_delete=models.CASCADE, related_name="flow_executions")
+    # The flow's id in the published snapshot (the draft flow may since have been deleted).
+    flow_key = models.CharField(max_length=32)
+    flow_name = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        indexes = [models.Index(fields=["session", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.flow_name} in {self.session_id}"

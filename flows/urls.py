@@ -1,7 +1,9 @@
+from django.urls import path
+
 from rest_framework_nested import routers
 
 from chatbots.urls import chatbot_router
-from flows import views
+from flows import chat_views, views
 
 chatbot_router.register("flows", views.FlowViewSet, basename="chatbot-flow")
 
@@ -9,4 +11,12 @@ router = routers.DefaultRouter()
 router.include_root_view = False
 router.register("templates", views.FlowTemplateViewSet, basename="flow-template")
 
-urlpatterns = router.urls
+PUBLIC_ID = "<str:public_id>"
+
+urlpatterns = [
+    path(f"public/{PUBLIC_ID}/start/", chat_views.ChatStartView.as_view(), name="chat-start"),
+    path("public/sessions/<str:session_id>/reply/", chat_views.ChatReplyView.as_view(), name="chat-reply"),
+    path("public/sessions/<str:session_id>/files/", chat_views.ChatUploadView.as_view(), name="chat-upload"),
+    path("public/sessions/<str:session_id>/", chat_views.ChatSessionView.as_view(), name="chat-session"),
+    *router.urls,
+]

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.core.cache import cache
 
 import pytest
@@ -11,6 +13,11 @@ def _fast_and_isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    # Generous limits everywhere; the throttling tests set tight ones themselves.
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"auth": "10000/min", "chat_start": "10000/min", "chat_reply": "10000/min"},
+    }
     cache.clear()
     yield
     cache.clear()
@@ -43,3 +50,16 @@ def other_client(other_user) -> APIClient:
     client = APIClient()
     client.force_authenticate(other_user)
     return client
+
+
+def pytest_sessionstart(session):
+    # An interrupted run can leave the SQLite test database's WAL files behind; a new database
+    # file next to an old WAL reads as empty ("no such table"), so clear them first.
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if "sqlite" in database["ENGINE"]:
+        name = database.get("TEST", {}).get("NAME")
+        if name:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{name}{suffix}").unlink(missing_ok=True)

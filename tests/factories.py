@@ -52,3 +52,48 @@ def linear_graph(size: int, *, variables: tuple[str, ...] = ("name",)) -> dict:
         "edges": [edge(a, b) for a, b in itertools.pairwise(ids)],
         "variables": [{"name": v, "default": None} for v in variables],
     }
+
+
+def published_bot(owner=None, graph: dict | None = None, **fields):
+    """A chatbot whose main flow holds `graph` (default: a two-question form), published."""
+    from components.graph import GraphDraft, graph_save
+    from components.services import chatbot_publish
+
+    chatbot = ChatbotFactory(owner=owner or UserFactory(), **fields)
+    graph_save(chatbot.main_flow, GraphDraft(**(graph or form_graph())))
+    chatbot_publish(chatbot, user=chatbot.owner)
+    chatbot.refresh_from_db()
+    return chatbot
+
+
+def form_graph() -> dict:
+    """start -> hello -> name (text) -> email -> choice (yes/no branches) -> bye -> end."""
+    return {
+        "nodes": [
+            node("start", "start"),
+            node("hello", "message", text="Hello!"),
+            node("name", "text_input", prompt="Your name?", variable="name"),
+            node("email", "email_input", prompt="Email, {{name}}?", variable="email"),
+            node(
+                "news",
+                "choice",
+                prompt="Newsletter?",
+                variable="news",
+                options=[{"id": "yes", "label": "Yes please", "value": "y"}, {"id": "no", "label": "No", "value": "n"}],
+            ),
+            node("glad", "message", text="Glad to hear it."),
+            node("bye", "message", text="Bye {{name}}, we'll write to {{email}}."),
+            node("end", "end"),
+        ],
+        "edges": [
+            edge("start", "hello"),
+            edge("hello", "name"),
+            edge("name", "email"),
+            edge("email", "news"),
+            edge("news", "glad", "yes"),
+            edge("news", "bye", "default"),
+            edge("glad", "bye"),
+            edge("bye", "end"),
+        ],
+        "variables": [{"name": n, "default": None} for n in ("name", "email", "news")],
+    }

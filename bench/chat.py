@@ -1,0 +1,264 @@
+"""`make bench`: chat throughput against a bare DRF endpoint, served the same way, in one run.
+
+- Serves the project with gunicorn (2 workers) on a throwaway database: a fresh PostgreSQL
+  database when DATABASE_URL points at PostgreSQL, else a temporary SQLite file.
+- Drives concurrent clients (threads with keep-alive connections) first at a bare DRF
+  endpoint, then through chat start + replies; reports requests/s, p50 and p99 for both and
+  the ratio.
+- Counts SQL queries per reply for 10-, 1,000- and 10,000-node flows.
+
+Figures, not assertions; compare ratios measured side by side, never absolute times.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from urllib.parse import urlparse
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+
+def loop_graph(filler: int) -> dict:
+    """ask -> check -> (x == "never": `filler` messages -> end) else -> echo -> jump to ask."""
+    from tests.factories import edge, node
+
+    nodes = [
+        node("start", "start"),
+        node("ask", "text_input", prompt="Say something", variable="x"),
+        node(
+            "check",
+            "condition",
+            branches=[{"id": "long", "rules": [{"variable": "x", "operator": "equals", "value": "never"}]}],
+        ),
+        node("echo", "message", text="You said {{x}}"),
+        node("back", "jump", target="ask"),
+    ]
+    edges = [edge("start", "ask"), edge("ask", "check"), edge("check", "echo", "else"), edge("echo", "back")]
+    previous, handle = "check", "long"
+    for i in range(filler):
+        nodes.append(node(f"f{i}", "message", text=f"filler {i}"))
+        edges.append(edge(previous, f"f{i}", handle))
+        previous, handle = f"f{i}", "next"
+    nodes.append(node("end", "end"))
+    edges.append(edge(previous, "end", handle))
+    return {"nodes": nodes, "edges": edges, "variables": [{"name": "x", "default": None}]}
+
+
+def prepare_database(env: dict) -> tuple[dict, callable]:
+    """A throwaway database; returns the environment to use and a cleanup function."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        import psycopg
+
+        name = f"bench_{uuid.uuid4().hex[:8]}"
+        admin_url = url.rsplit("/", 1)[0] + "/postgres"
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+        def cleanup():
+            with psycopg.connect(admin_url, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+        return {**env, "DATABASE_URL": url.rsplit("/", 1)[0] + "/" + name}, cleanup
+    folder = tempfile.mkdtemp(prefix="chatbench-")
+    return {**env, "DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3"}, lambda: shutil.rmtree(folder, True)
+
+
+def seed(env: dict) -> dict:
+    """Migrate, publish bots of 10, 1,000 and 10,000 nodes, and count queries per reply."""
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from rest_framework.test import APIClient
+
+    from tests.factories import UserFactory, published_bot
+
+    call_command("migrate", verbosity=0)
+    user = UserFactory()
+    client = APIClient()
+    bots, queries = {}, {}
+    for size in (10, 1000, 10_000):
+        bot = published_bot(owner=user, graph=loop_graph(size - 6))
+        bots[size] = bot.public_id
+        session = client.post(f"/api/flows/public/{bot.public_id}/start/", {}, format="json").json()["session_id"]
+        client.post(f"/api/flows/public/sessions/{session}/reply/", {"value": "warm"}, format="json")
+        with CaptureQueriesContext(connection) as captured:
+            client.post(f"/api/flows/public/sessions/{session}/reply/", {"value": "count me"}, format="json")
+        queries[size] = len(captured)
+    return {"bots": bots, "queries": queries}
+
+
+class Load:
+    def __init__(self, base: str, threads: int, seconds: float):
+        parsed = urlparse(base)
+        self.host, self.port = parsed.hostname, parsed.port
+        self.threads, self.seconds = threads, seconds
+
+    def _post(self, conn, path: str, body: dict) -> tuple[int, dict, float]:
+        payload = json.dumps(body)
+        started = time.perf_counter()
+        conn.request("POST", path, payload, {"Content-Type": "application/json"})
+        response = conn.getresponse()
+        data = response.read()
+        return response.status, (json.loads(data) if data else {}), time.perf_counter() - started
+
+    def run(self, worker) -> dict:
+        latencies: list[float] = []
+        errors = [0]
+        lock = threading.Lock()
+        deadline = time.perf_counter() + self.seconds
+
+        def loop():
+            conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+            mine, failed = [], 0
+            try:
+                while time.perf_counter() < deadline:
+                    failed += worker(conn, mine)
+            finally:
+                conn.close()
+                with lock:
+                    latencies.extend(mine)
+                    errors[0] += failed
+
+        started = time.perf_counter()
+        pool = [threading.Thread(target=loop) for _ in range(self.threads)]
+        for thread in pool:
+            thread.start()
+        for thread in pool:
+            thread.join()
+        elapsed = time.perf_counter() - started
+        latencies.sort()
+        return {
+            "requests": len(latencies),
+            "errors": errors[0],
+            "per_second": len(latencies) / elapsed,
+            "p50_ms": 1000 * statistics.median(latencies) if latencies else 0,
+            "p99_ms": 1000 * latencies[int(len(latencies) * 0.99) - 1] if latencies else 0,
+        }
+
+    def bare(self) -> dict:
+        def worker(conn, latencies):
+            status, _, took = self._post(conn, "/bench/bare/", {"value": "hello"})
+            latencies.append(took)
+            return 0 if status == 200 else 1
+
+        return self.run(worker)
+
+    def chat(self, public_id: str, replies_per_session: int = 50) -> dict:
+        """Each client starts a session and replies to it `replies_per_session` times, again and
+        again; only replies are timed (the figure the goal is about)."""
+
+        def worker(conn, latencies):
+            status, turn, _ = self._post(conn, f"/api/flows/public/{public_id}/start/", {})
+            if status != 201:
+                return 1
+            failed = 0
+            for n in range(replies_per_session):
+                status, _, took = self._post(
+                    conn, f"/api/flows/public/sessions/{turn['session_id']}/reply/", {"value": f"answer {n}"}
+                )
+                if status == 200:
+                    latencies.append(took)
+                else:
+                    failed += 1
+            return failed
+
+        return self.run(worker)
+
+
+def wait_until_up(base: str, timeout: float = 30) -> None:
+    parsed = urlparse(base)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not come up")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--threads", type=int, default=16, help="concurrent clients")
+    parser.add_argument("--seconds", type=float, default=15, help="duration of each measurement")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--gunicorn-threads", type=int, default=1, help="threads per gunicorn worker (gthread)")
+    args = parser.parse_args()
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DEBUG": "False",
+        "SECRET_KEY": "bench-" + uuid.uuid4().hex * 2,
+        "THROTTLE_RATE_CHAT_START": "100000000/min",
+        "THROTTLE_RATE_CHAT_REPLY": "100000000/min",
+        "EXECUTION_LOG_LEVELS": "warning,error",
+    }
+    env, cleanup = prepare_database(env)
+    server = None
+    try:
+        seeded = seed(env)
+        base = f"http://127.0.0.1:{args.port}"
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "bench.wsgi",
+                "--workers",
+                "2",
+                "--threads",
+                str(args.gunicorn_threads),
+                "--bind",
+                f"127.0.0.1:{args.port}",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        wait_until_up(base)
+        load = Load(base, args.threads, args.seconds)
+        load.chat(seeded["bots"][10], replies_per_session=2)  # warm both workers' snapshot caches
+        bare = load.bare()
+        chat = load.chat(seeded["bots"][10])
+        vendor = "postgresql" if env["DATABASE_URL"].startswith("postgres") else "sqlite"
+        print(
+            f"database: {vendor}; gunicorn 2 workers x {args.gunicorn_threads} threads; "
+            f"{args.threads} clients; {args.seconds:g} s per measurement"
+        )
+        for label, figures in (("bare DRF endpoint", bare), ("chat reply", chat)):
+            print(
+                f"{label:>18}: {figures['per_second']:8.1f} req/s  p50 {figures['p50_ms']:6.1f} ms  "
+                f"p99 {figures['p99_ms']:6.1f} ms  ({figures['requests']} requests, {figures['errors']} errors)"
+            )
+        print(f"reply throughput = {100 * chat['per_second'] / bare['per_second']:.0f}% of the bare endpoint's")
+        for size, count in seeded["queries"].items():
+            print(f"queries per reply, {size:>6}-node flow: {count}")
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=10)
+        cleanup()
+
+
+if __name__ == "__main__":
+    main()

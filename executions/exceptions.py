@@ -1,0 +1,29 @@
+"""Domain errors of the chat path; config.exceptions maps them to statuses (see apps.py)."""
+
+
+class ChatbotUnavailable(Exception):
+    """Unknown public id, or the chatbot is not published (→ 404)."""
+
+
+class OriginNotAllowed(Exception):
+    """The page embedding the chat is not among the bot's allowed origins (→ 403)."""
+
+
+class SessionNotFound(Exception):
+    """Unknown or malformed session id (→ 404)."""
+
+
+class SessionClosed(Exception):
+    """The session is completed or failed (→ 409)."""
+
+
+class SessionExpired(Exception):
+    """The session was idle longer than the bot's timeout (→ 410)."""
+
+
+class StaleInput(Exception):
+    """The reply names an input that is no longer pending: a double submit or a stale tab (→ 409)."""
+
+
+class UploadRefused(Exception):
+    """A chat upload is too large or of a type the input does not take (→ 400)."""

@@ -1,0 +1,131 @@
+"""Precompiled SQL for the chat turn, the product's hot path.
+
+Django's ORM compiles every statement afresh, and on a reply that compiling costs more than
+running the runner and the statements together. Here each statement is built once per process
+and database from the models' own metadata (table and column names, Django's value
+preparation and conversion), then only executed. Changing a model changes these statements
+with it; nothing here names a column by hand.
+"""
+
+from collections.abc import Iterable, Sequence
+
+from django.db import connections
+from django.db.models import Model
+from django.db.models.constants import OnConflict
+
+_cache: dict[tuple, object] = {}
+
+
+def _quote(connection, name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _fields(model: type[Model], names: Sequence[str]):
+    return [model._meta.get_field(name) for name in names]
+
+
+class _Select:
+    def __init__(self, connection, model: type[Model], names: Sequence[str], *, for_update: bool):
+        # Model.from_db takes values in the model's field order, whatever order `names` has.
+        wanted = {f.attname for f in _fields(model, names)}
+        fields = [f for f in model._meta.concrete_fields if f.attname in wanted]
+        self.model, self.names, self.alias = model, [f.attname for f in fields], connection.alias
+        table = model._meta.db_table
+        columns = ", ".join(f"{_quote(connection, table)}.{_quote(connection, f.column)}" for f in fields)
+        pk = _quote(connection, model._meta.pk.column)
+        self.sql = f"SELECT {columns} FROM {_quote(connection, table)} WHERE {pk} = %s"  # noqa: S608 (quoted model identifiers)
+        if for_update and connection.features.has_select_for_update:
+            self.sql += " FOR UPDATE"
+        self.pk_field = model._meta.pk
+        self.converters = []
+        for field in fields:
+            column = field.get_col(table)
+            self.converters.append(connection.ops.get_db_converters(column) + column.get_db_converters(connection))
+        self.columns = [field.get_col(table) for field in fields]
+
+    def __call__(self, connection, pk):
+        param = self.pk_field.get_db_prep_value(pk, connection)
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, [param])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        values = list(row)
+        for index, converters in enumerate(self.converters):
+            for converter in converters:
+                values[index] = converter(values[index], self.columns[index], connection)
+        return self.model.from_db(self.alias, self.names, values)
+
+
+def select_one(model: type[Model], pk, names: Sequence[str], *, for_update: bool = False, using: str = "default"):
+    """`model` row `pk` with only the fields `names` (or None); FOR UPDATE where supported."""
+    connection = connections[using]
+    key = ("select", connection.alias, model, tuple(names), for_update)
+    statement = _cache.get(key)
+    if statement is None:
+        statement = _cache[key] = _Select(connection, model, names, for_update=for_update)
+    return statement(connection, pk)
+
+
+Statement = tuple[str, list]
+
+
+def update_statement(obj: Model, names: Sequence[str], *, using: str = "default") -> Statement:
+    """UPDATE of the row of `obj` with the current values of `names` (no signals, no auto_now)."""
+    connection = connections[using]
+    model = type(obj)
+    key = ("update", connection.alias, model, tuple(names))
+    sql = _cache.get(key)
+    if sql is None:
+        assignments = ", ".join(f"{_quote(connection, f.column)} = %s" for f in _fields(model, names))
+        pk = _quote(connection, model._meta.pk.column)
+        table = _quote(connection, model._meta.db_table)
+        sql = _cache[key] = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608 (quoted model identifiers)
+    params = [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in _fields(model, names)]
+    params.append(model._meta.pk.get_db_prep_value(obj.pk, connection))
+    return sql, params
+
+
+def insert_statement(
+    objs: Iterable[Model], *, ignore_conflicts: bool = False, using: str = "default"
+) -> Statement | None:
+    """INSERT of new rows in one statement, filling auto_now(_add) fields; primary keys of
+    auto fields are not read back (the hot path never needs them). None when `objs` is empty."""
+    objs = list(objs)
+    if not objs:
+        return None
+    connection = connections[using]
+    model = type(objs[0])
+    key = ("insert", connection.alias, model, ignore_conflicts)
+    cached = _cache.get(key)
+    if cached is None:
+        fields = [f for f in model._meta.concrete_fields if not (f.primary_key and f.auto_created)]
+        columns = ", ".join(_quote(connection, f.column) for f in fields)
+        on_conflict = OnConflict.IGNORE if ignore_conflicts else None
+        head = (
+            f"{connection.ops.insert_statement(on_conflict=on_conflict)} {_quote(connection, model._meta.db_table)} "
+            f"({columns}) VALUES "
+        )
+        tail = connection.ops.on_conflict_suffix_sql(fields, on_conflict, None, None) if ignore_conflicts else ""
+        cached = _cache[key] = (fields, head, "(" + ", ".join(["%s"] * len(fields)) + ")", tail)
+    fields, head, row, tail = cached
+    sql = head + ", ".join([row] * len(objs)) + (" " + tail if tail else "")
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
+    return sql, params
+
+
+def execute(statements: Iterable[Statement | None], *, using: str = "default") -> None:
+    """Run write statements in order. On PostgreSQL they travel as one statement (data-modifying
+    CTEs), one round trip instead of one each; SQLite runs in-process, so there it is a loop."""
+    statements = [s for s in statements if s is not None]
+    if not statements:
+        return
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(statements) > 1:
+            *first, last = statements
+            sql = "WITH " + ", ".join(f"w{i} AS ({stmt})" for i, (stmt, _) in enumerate(first)) + " " + last[0]
+            cursor.execute(sql, [param for _, params in statements for param in params])
+        else:
+            for sql, params in statements:
+                cursor.execute(sql, params)

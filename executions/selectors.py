@@ -1,0 +1,200 @@
+"""Reads of the owner's chat data: results, analytics, dashboards."""
+
+import csv
+from collections.abc import Iterator
+from datetime import timedelta
+
+from django.db.models import Avg, Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from chatbots.models import Chatbot, ChatbotVersion
+from executions.models import ChatSession, InputReached, UserInput
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def results_sessions(
+    chatbot: Chatbot, *, started_after=None, started_before=None, status: str | None = None
+) -> QuerySet:
+    """Sessions of a chatbot for its results: previews left out, newest first."""
+    sessions = ChatSession.objects.filter(chatbot=chatbot, is_preview=False)
+    if started_after is not None:
+        sessions = sessions.filter(started_at__gte=started_after)
+    if started_before is not None:
+        sessions = sessions.filter(started_at__lt=started_before)
+    if status:
+        sessions = sessions.filter(status=status)
+    return sessions.order_by("-started_at", "-id").only("id", "status", "started_at", "completed_at", "variables")
+
+
+def result_row(session: ChatSession) -> dict:
+    return {
+        "session_id": str(session.id),
+        "status": session.status,
+        "started_at": session.started_at,
+        "completed_at": session.completed_at,
+        "answers": session.variables,
+    }
+
+
+def results_columns(chatbot: Chatbot) -> list[str]:
+    """Every variable any published version declared, in first-seen order (the CSV columns)."""
+    columns: dict[str, None] = {}
+    variables = ChatbotVersion.objects.filter(chatbot=chatbot).order_by("number")
+    for names in variables.values_list("snapshot__variable_order", flat=True):
+        for name in names or []:
+            columns.setdefault(name, None)
+    return list(columns)
+
+
+def _csv_safe(value) -> str:
+    """Spreadsheet formula injection: a cell that starts like a formula is prefixed with '."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, list):
+        text = ", ".join("" if v is None else str(v) for v in value)
+    elif isinstance(value, dict):
+        import json
+
+        text = json.dumps(value, ensure_ascii=False)
+    else:
+        text = str(value)
+    if text.startswith(FORMULA_PREFIXES):
+        text = "'" + text
+    return text
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def results_csv(chatbot: Chatbot, sessions: QuerySet) -> Iterator[str]:
+    """Rows of CSV text, one session at a time (constant memory for any number of sessions)."""
+    columns = results_columns(chatbot)
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow(["session_id", "status", "started_at", "completed_at", *columns])
+    for session in sessions.iterator(chunk_size=1000):
+        variables = session.variables or {}
+        yield writer.writerow(
+            [
+                str(session.id),
+                session.status,
+                session.started_at.isoformat(),
+                session.completed_at.isoformat() if session.completed_at else "",
+                *(_csv_safe(variables.get(name)) for name in columns),
+            ]
+        )
+
+
+def chatbot_analytics(chatbot: Chatbot, *, started_after=None, started_before=None) -> dict:
+    """Exact figures from stored sessions (previews excluded): starts, completions, and per
+    input how many sessions were shown it (`reached`) and answered it validly (`answered`)."""
+    sessions = ChatSession.objects.filter(chatbot=chatbot, is_preview=False)
+    if started_after is not None:
+        sessions = sessions.filter(started_at__gte=started_after)
+    if started_before is not None:
+        sessions = sessions.filter(started_at__lt=started_before)
+    totals = sessions.aggregate(starts=Count("id"), completions=Count("id", filter=Q(status="completed")))
+    reached = dict(
+        InputReached.objects.filter(session__in=sessions)
+        .values("node_id")
+        .annotate(n=Count("session", distinct=True))
+        .values_list("node_id", "n")
+    )
+    answered = dict(
+        UserInput.objects.filter(session__in=sessions, is_valid=True)
+        .values("node_id")
+        .annotate(n=Count("session", distinct=True))
+        .values_list("node_id", "n")
+    )
+    order = _input_order(chatbot)
+    node_ids = order + sorted(set(reached) - set(order))
+    starts, completions = totals["starts"], totals["completions"]
+    return {
+        "starts": starts,
+        "completions": completions,
+        "completion_rate": round(completions / starts, 4) if starts else 0.0,
+        "inputs": [
+            {
+                "node_id": node_id,
+                "reached": reached.get(node_id, 0),
+                "answered": answered.get(node_id, 0),
+                "dropped": reached.get(node_id, 0) - answered.get(node_id, 0),
+            }
+            for node_id in node_ids
+        ],
+    }
+
+
+def _input_order(chatbot: Chatbot) -> list[str]:
+    """Input nodes of the live version, flow by flow, in the order the builder placed them."""
+    from components.catalog import INPUT_TYPES
+
+    if not chatbot.live_version_id:
+        return []
+    snapshot = ChatbotVersion.objects.values_list("snapshot", flat=True).get(pk=chatbot.live_version_id)
+    main = snapshot.get("main_flow")
+    flows = sorted(snapshot.get("flows", {}).items(), key=lambda item: (item[0] != main, int(item[0])))
+    return [
+        node_id
+        for _, flow in flows
+        for node_id in flow.get("node_order", [])
+        if flow["nodes"][node_id].get("type") in INPUT_TYPES
+    ]
+
+
+def sessions_stats(sessions: QuerySet) -> dict:
+    figures = sessions.aggregate(
+        total=Count("id"),
+        active=Count("id", filter=Q(status="active")),
+        completed=Count("id", filter=Q(status="completed")),
+        failed=Count("id", filter=Q(status="failed")),
+        expired=Count("id", filter=Q(status="expired")),
+        messages=Sum("message_count"),
+        average_duration=Avg("duration"),
+        average_messages=Avg("message_count"),
+    )
+    total = figures["total"]
+    duration = figures["average_duration"]
+    return {
+        **figures,
+        "messages": figures["messages"] or 0,
+        "average_duration_seconds": round(duration.total_seconds(), 1) if duration else None,
+        "average_messages": round(figures["average_messages"], 1) if figures["average_messages"] else 0,
+        "completion_rate": round(figures["completed"] / total, 4) if total else 0.0,
+    }
+
+
+def owner_dashboard(user) -> dict:
+    now = timezone.now()
+    sessions = ChatSession.objects.filter(chatbot__owner=user, is_preview=False)
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    counts = sessions.aggregate(
+        today=Count("id", filter=Q(started_at__gte=today)),
+        last_7_days=Count("id", filter=Q(started_at__gte=now - timedelta(days=7))),
+        last_30_days=Count("id", filter=Q(started_at__gte=now - timedelta(days=30))),
+    )
+    stats = sessions_stats(sessions)
+    busiest = (
+        Chatbot.objects.filter(owner=user)
+        .annotate(
+            sessions_30d=Count(
+                "sessions",
+                filter=Q(sessions__is_preview=False, sessions__started_at__gte=now - timedelta(days=30)),
+            )
+        )
+        .filter(sessions_30d__gt=0)
+        .order_by("-sessions_30d", "name")
+        .values("id", "name", "sessions_30d")[:5]
+    )
+    return {
+        "sessions": {**counts, "total": stats["total"]},
+        "completion_rate": stats["completion_rate"],
+        "messages": stats["messages"],
+        "average_duration_seconds": stats["average_duration_seconds"],
+        "chatbots": Chatbot.objects.filter(owner=user).count(),
+        "busiest_chatbots": list(busiest),
+    }

@@ -1,0 +1,131 @@
+from rest_framework import serializers
+
+from executions.models import ChatMessage, ChatSession, ExecutionLog, UserInput
+
+
+class ChatSessionSerializer(serializers.ModelSerializer):
+    version = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    chatbot_name = serializers.CharField(source="chatbot.name", read_only=True)
+
+    class Meta:
+        model = ChatSession
+        fields = [
+            "id",
+            "chatbot",
+            "chatbot_name",
+            "version",
+            "status",
+            "is_preview",
+            "variables",
+            "pending_node_id",
+            "user_agent",
+            "referrer",
+            "started_at",
+            "last_activity_at",
+            "completed_at",
+            "duration",
+            "message_count",
+        ]
+        read_only_fields = fields
+
+
+class ChatMessageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ChatMessage
+        fields = ["id", "session", "seq", "sender", "type", "content", "node_id", "created_at", "read_at"]
+        read_only_fields = fields
+
+
+class ExecutionLogSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ExecutionLog
+        fields = ["id", "session", "node_id", "node_type", "level", "message", "details", "duration_ms", "created_at"]
+        read_only_fields = fields
+
+
+class UserInputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = UserInput
+        fields = [
+            "id",
+            "session",
+            "node_id",
+            "node_type",
+            "variable",
+            "raw_value",
+            "parsed_value",
+            "is_valid",
+            "error",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class SessionStatsSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    active = serializers.IntegerField()
+    completed = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    expired = serializers.IntegerField()
+    messages = serializers.IntegerField()
+    average_duration_seconds = serializers.FloatField(allow_null=True)
+    average_messages = serializers.FloatField()
+    completion_rate = serializers.FloatField()
+
+
+class BusiestChatbotSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    sessions_30d = serializers.IntegerField()
+
+
+class DashboardSessionsSerializer(serializers.Serializer):
+    today = serializers.IntegerField()
+    last_7_days = serializers.IntegerField()
+    last_30_days = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+
+class DashboardSerializer(serializers.Serializer):
+    sessions = DashboardSessionsSerializer()
+    completion_rate = serializers.FloatField()
+    messages = serializers.IntegerField()
+    average_duration_seconds = serializers.FloatField(allow_null=True)
+    chatbots = serializers.IntegerField()
+    busiest_chatbots = BusiestChatbotSerializer(many=True)
+
+
+class ResultRowSerializer(serializers.Serializer):
+    session_id = serializers.UUIDField()
+    status = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+    answers = serializers.DictField()
+
+
+class AnalyticsInputSerializer(serializers.Serializer):
+    node_id = serializers.CharField()
+    reached = serializers.IntegerField()
+    answered = serializers.IntegerField()
+    dropped = serializers.IntegerField()
+
+
+class AnalyticsSerializer(serializers.Serializer):
+    starts = serializers.IntegerField()
+    completions = serializers.IntegerField()
+    completion_rate = serializers.FloatField()
+    inputs = AnalyticsInputSerializer(many=True)
+
+
+class DateRangeSerializer(serializers.Serializer):
+    """Query parameters shared by results, analytics and session lists."""
+
+    started_after = serializers.DateTimeField(required=False)
+    started_before = serializers.DateTimeField(required=False)
+    status = serializers.ChoiceField(choices=ChatSession.Status.choices, required=False)
+
+    def validate(self, attrs):
+        after, before = attrs.get("started_after"), attrs.get("started_before")
+        if after and before and after > before:
+            raise serializers.ValidationError({"started_before": "Must be after started_after."})
+        return attrs
