@@ -28,32 +28,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 
-def loop_graph(filler: int) -> dict:
-    """ask -> check -> (x == "never": `filler` messages -> end) else -> echo -> jump to ask."""
-    from tests.factories import edge, node
-
-    nodes = [
-        node("start", "start"),
-        node("ask", "text_input", prompt="Say something", variable="x"),
-        node(
-            "check",
-            "condition",
-            branches=[{"id": "long", "rules": [{"variable": "x", "operator": "equals", "value": "never"}]}],
-        ),
-        node("echo", "message", text="You said {{x}}"),
-        node("back", "jump", target="ask"),
-    ]
-    edges = [edge("start", "ask"), edge("ask", "check"), edge("check", "echo", "else"), edge("echo", "back")]
-    previous, handle = "check", "long"
-    for i in range(filler):
-        nodes.append(node(f"f{i}", "message", text=f"filler {i}"))
-        edges.append(edge(previous, f"f{i}", handle))
-        previous, handle = f"f{i}", "next"
-    nodes.append(node("end", "end"))
-    edges.append(edge(previous, "end", handle))
-    return {"nodes": nodes, "edges": edges, "variables": [{"name": "x", "default": None}]}
-
-
 def prepare_database(env: dict) -> tuple[dict, callable]:
     """A throwaway database; returns the environment to use and a cleanup function."""
     url = os.environ.get("DATABASE_URL", "")
@@ -86,7 +60,7 @@ def seed(env: dict) -> dict:
 
     from rest_framework.test import APIClient
 
-    from tests.factories import UserFactory, published_bot
+    from tests.factories import UserFactory, loop_graph, published_bot
 
     call_command("migrate", verbosity=0)
     user = UserFactory()

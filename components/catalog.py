@@ -140,6 +140,27 @@ class ComponentType:
         return {name: prop["default"] for name, prop in self.config_schema["properties"].items() if "default" in prop}
 
 
+def _choice_type(type_name: str, label: str, description: str, icon: str) -> ComponentType:
+    """choice and picture_choice: the same config; single choice branches per option id."""
+    return ComponentType(
+        type_name,
+        "input",
+        label,
+        description,
+        icon,
+        _schema(
+            _input_props(
+                "Please pick one of the options.",
+                options={"type": "array", "items": OPTION, "maxItems": 100, "default": []},
+                multiple={"type": "boolean", "default": False},
+            )
+        ),
+        outputs=("default",),
+        dynamic_outputs={"source": "options", "key": "id", "unless": "multiple"},
+        blocking=True,
+    )
+
+
 _TYPES: list[ComponentType] = [
     ComponentType(
         "start",
@@ -293,40 +314,8 @@ _TYPES: list[ComponentType] = [
         ),
         blocking=True,
     ),
-    ComponentType(
-        "choice",
-        "input",
-        "Buttons",
-        "Buttons to pick from; single choice branches per option.",
-        "list",
-        _schema(
-            _input_props(
-                "Please pick one of the options.",
-                options={"type": "array", "items": OPTION, "maxItems": 100, "default": []},
-                multiple={"type": "boolean", "default": False},
-            )
-        ),
-        outputs=("default",),
-        dynamic_outputs={"source": "options", "key": "id", "unless": "multiple"},
-        blocking=True,
-    ),
-    ComponentType(
-        "picture_choice",
-        "input",
-        "Picture choice",
-        "Like buttons, with a picture per option.",
-        "image",
-        _schema(
-            _input_props(
-                "Please pick one of the options.",
-                options={"type": "array", "items": OPTION, "maxItems": 100, "default": []},
-                multiple={"type": "boolean", "default": False},
-            )
-        ),
-        outputs=("default",),
-        dynamic_outputs={"source": "options", "key": "id", "unless": "multiple"},
-        blocking=True,
-    ),
+    _choice_type("choice", "Buttons", "Buttons to pick from; single choice branches per option.", "list"),
+    _choice_type("picture_choice", "Picture choice", "Like buttons, with a picture per option.", "image"),
     ComponentType(
         "rating",
         "input",

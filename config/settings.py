@@ -221,6 +221,7 @@ SPECTACULAR_SETTINGS = {
         "ChatbotStatusEnum": "chatbots.models.Chatbot.Status",
         "SessionStatusEnum": "executions.models.ChatSession.Status",
         "FlowExecutionStatusEnum": "flows.models.FlowExecution.Status",
+        "WebhookEventTypeEnum": "integrations.models.EVENT_CHOICES",
     },
 }
 
@@ -273,3 +274,46 @@ SNAPSHOT_CACHE_SIZE = config("SNAPSHOT_CACHE_SIZE", default=256, cast=int)
 EXECUTION_LOG_LEVELS = config("EXECUTION_LOG_LEVELS", default="info,warning,error", cast=Csv())
 # Files visitors upload to file_upload inputs: largest size accepted by the chat API (MB).
 CHAT_UPLOAD_MAX_MB = config("CHAT_UPLOAD_MAX_MB", default=10, cast=int)
+
+# --- Secrets at rest (API connection credentials, webhook signing secrets) -------------------
+# Comma-separated Fernet keys; the first encrypts, all decrypt (rotation: put a new key first,
+# run `manage.py rotate_encryption_keys`, then drop the old one). Generate one with:
+#   python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+try:
+    FIELD_ENCRYPTION_KEYS = config("FIELD_ENCRYPTION_KEYS", cast=Csv())
+except UndefinedValueError:
+    if not DEBUG:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set when DEBUG is off.") from None
+    import base64
+    import hashlib
+
+    # Development only: derived from the development SECRET_KEY.
+    FIELD_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()]
+
+# --- Outgoing webhooks and email ----------------------------------------------------------------
+# Seconds to wait before each retry of a failed delivery; after the last, the delivery is dead.
+WEBHOOK_RETRY_DELAYS = config("WEBHOOK_RETRY_DELAYS", default="60,300,1800,7200,43200", cast=Csv(int))
+WEBHOOK_TIMEOUT = config("WEBHOOK_TIMEOUT", default=10, cast=float)
+# How long a worker holds a claimed delivery before another may take it over.
+WEBHOOK_LEASE_SECONDS = config("WEBHOOK_LEASE_SECONDS", default=120, cast=int)
+# Who delivers: "celery" (workers + beat, needs CELERY_BROKER_URL), "thread" (a background
+# thread in each web process: development), "worker" (`manage.py deliver_webhooks` runs apart).
+CELERY_BROKER_URL = config("CELERY_BROKER_URL", default="")
+WEBHOOK_DELIVERY = config(
+    "WEBHOOK_DELIVERY", default="celery" if CELERY_BROKER_URL else ("thread" if DEBUG else "worker")
+)
+CELERY_TASK_ALWAYS_EAGER = config("CELERY_TASK_ALWAYS_EAGER", default=False, cast=bool)
+CELERY_BEAT_SCHEDULE = {
+    "deliver-webhooks": {"task": "executions.tasks.deliver_due_webhooks", "schedule": 5.0},
+}
+
+EMAIL_BACKEND = config("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = config("EMAIL_HOST", default="localhost")
+EMAIL_PORT = config("EMAIL_PORT", default=25, cast=int)
+EMAIL_HOST_USER = config("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = config("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = config("EMAIL_USE_TLS", default=False, cast=bool)
+EMAIL_TIMEOUT = config("EMAIL_TIMEOUT", default=10, cast=int)
+DEFAULT_FROM_EMAIL = config("DEFAULT_FROM_EMAIL", default="Chatbot <noreply@localhost>")
+# send_email nodes: at most this many emails per chat session.
+SEND_EMAIL_MAX_PER_SESSION = config("SEND_EMAIL_MAX_PER_SESSION", default=3, cast=int)

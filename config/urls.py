@@ -18,6 +18,7 @@ api_patterns = [
     path("", include(chatbots_router.urls + chatbot_router.urls)),
     path("components/", include("components.urls")),
     path("executions/", include("executions.urls")),
+    path("integrations/", include("integrations.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("schema/swagger-ui/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("schema/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

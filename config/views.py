@@ -35,6 +35,16 @@ API_ROOT_LINKS = {
         "inputs": "executions:input-list",
         "dashboard": "executions:dashboard",
     },
+    "integrations": {
+        "api_connections": "integrations:api-connection-list",
+        "webhooks": "integrations:webhook-list",
+        "integrations": "integrations:integration-list",
+        "templates": "integrations:integration-template-list",
+        "logs": "integrations:log-list",
+        "test_webhook": "integrations:test-webhook",
+        "test_api": "integrations:test-api",
+        "deliveries": "executions:webhook-delivery-list",
+    },
     "docs": {"schema": "schema", "swagger_ui": "swagger-ui", "redoc": "redoc"},
 }
 

@@ -8,6 +8,7 @@ from executions.models import (
     InputReached,
     OutboxEvent,
     UserInput,
+    WebhookEvent,
 )
 
 
@@ -104,3 +105,12 @@ class OutboxEventAdmin(admin.ModelAdmin):
     search_fields = ["id", "chatbot__name"]
     raw_id_fields = ["chatbot"]
     readonly_fields = ["created_at"]
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    list_display = ["id", "event_type", "webhook", "integration", "status", "attempts", "next_attempt_at"]
+    list_filter = ["status", "event_type", "created_at"]
+    search_fields = ["id", "last_error"]
+    raw_id_fields = ["event", "chatbot", "webhook", "integration"]
+    readonly_fields = ["created_at", "delivered_at", "claim_token", "locked_until"]

@@ -1,20 +1,13 @@
 """The demo bot `make run` publishes: a short tour of what flows can do."""
 
-
-def _node(node_id: str, type_name: str, x: int, y: int = 0, **data) -> dict:
-    return {"id": node_id, "type": type_name, "position": {"x": x, "y": y}, "data": data}
-
-
-def _edge(source: str, target: str, handle: str = "next") -> dict:
-    return {"id": f"{source}-{handle}", "source": source, "source_handle": handle, "target": target}
-
+from flows.starter_templates import graph_edge, graph_node, graph_variables
 
 DEMO_GRAPH = {
     "nodes": [
-        _node("start", "start", 0),
-        _node("hello", "message", 220, text="Hi! I'm the demo bot of this chatbot builder. 👋"),
-        _node("ask_name", "text_input", 440, prompt="What's your name?", variable="name", max_length=60),
-        _node(
+        graph_node("start", "start", 0),
+        graph_node("hello", "message", 220, text="Hi! I'm the demo bot of this chatbot builder. 👋"),
+        graph_node("ask_name", "text_input", 440, prompt="What's your name?", variable="name", max_length=60),
+        graph_node(
             "ask_goal",
             "choice",
             660,
@@ -25,13 +18,13 @@ DEMO_GRAPH = {
                 {"id": "explore", "label": "Just exploring", "value": "explore"},
             ],
         ),
-        _node(
+        graph_node(
             "build_tip", "message", 880, -90, text="Great! Open Swagger UI at /api/schema/swagger-ui/ to try the API."
         ),
-        _node(
+        graph_node(
             "explore_tip", "message", 880, 90, text="Welcome! Every node you see here is a component of the catalog."
         ),
-        _node(
+        graph_node(
             "ask_score",
             "rating",
             1100,
@@ -40,7 +33,7 @@ DEMO_GRAPH = {
             min=0,
             max=10,
         ),
-        _node(
+        graph_node(
             "happy",
             "condition",
             1320,
@@ -52,8 +45,8 @@ DEMO_GRAPH = {
                 }
             ],
         ),
-        _node("thanks_fan", "message", 1540, -90, text="Thank you, {{name}}! A {{score}} made our day. 🎉"),
-        _node(
+        graph_node("thanks_fan", "message", 1540, -90, text="Thank you, {{name}}! A {{score}} made our day. 🎉"),
+        graph_node(
             "ask_feedback",
             "text_input",
             1540,
@@ -63,24 +56,24 @@ DEMO_GRAPH = {
             multiline=True,
             max_length=2000,
         ),
-        _node("bye", "message", 1760, text="That's the end of the demo. Goodbye, {{name}}!"),
-        _node("end", "end", 1980),
+        graph_node("bye", "message", 1760, text="That's the end of the demo. Goodbye, {{name}}!"),
+        graph_node("end", "end", 1980),
     ],
     "edges": [
-        _edge("start", "hello"),
-        _edge("hello", "ask_name"),
-        _edge("ask_name", "ask_goal"),
-        _edge("ask_goal", "build_tip", "build"),
-        _edge("ask_goal", "explore_tip", "explore"),
-        _edge("ask_goal", "explore_tip", "default"),
-        _edge("build_tip", "ask_score"),
-        _edge("explore_tip", "ask_score"),
-        _edge("ask_score", "happy"),
-        _edge("happy", "thanks_fan", "fan"),
-        _edge("happy", "ask_feedback", "else"),
-        _edge("thanks_fan", "bye"),
-        _edge("ask_feedback", "bye"),
-        _edge("bye", "end"),
+        graph_edge("start", "hello"),
+        graph_edge("hello", "ask_name"),
+        graph_edge("ask_name", "ask_goal"),
+        graph_edge("ask_goal", "build_tip", "build"),
+        graph_edge("ask_goal", "explore_tip", "explore"),
+        graph_edge("ask_goal", "explore_tip", "default"),
+        graph_edge("build_tip", "ask_score"),
+        graph_edge("explore_tip", "ask_score"),
+        graph_edge("ask_score", "happy"),
+        graph_edge("happy", "thanks_fan", "fan"),
+        graph_edge("happy", "ask_feedback", "else"),
+        graph_edge("thanks_fan", "bye"),
+        graph_edge("ask_feedback", "bye"),
+        graph_edge("bye", "end"),
     ],
-    "variables": [{"name": n, "default": None} for n in ("name", "goal", "score", "feedback")],
+    "variables": graph_variables("name", "goal", "score", "feedback"),
 }

@@ -24,8 +24,11 @@ def events_statement(chatbot_id: int, events: Iterable[tuple[str, dict]]):
 @receiver(chatbot_published, dispatch_uid="executions_outbox_chatbot_published")
 def _on_chatbot_published(sender, *, chatbot, version, **kwargs) -> None:
     # Runs inside the publishing transaction: the event exists exactly when the version does.
+    from executions.webhooks import deliveries_kick
+
     OutboxEvent.objects.create(
         chatbot=chatbot,
         type="chatbot.published",
         data={"chatbot_id": chatbot.pk, "version": version.number, "changelog": version.changelog},
     )
+    deliveries_kick(urgent=True)

@@ -182,3 +182,45 @@ class OutboxEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.id}"
+
+
+class WebhookEvent(models.Model):
+    """One delivery of an event to one webhook or integration: the retry unit.
+
+    Its id is the X-Webhook-Id header (the same on every retry, so receivers can dedupe). A
+    worker claims it with a lease (`claim_token`, `locked_until`): a worker that dies
+    mid-delivery loses nothing, the row is claimed again when the lease runs out.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        DEAD = "dead", "Dead (retries exhausted)"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    event = models.ForeignKey(OutboxEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries")
+    chatbot = models.ForeignKey("chatbots.Chatbot", on_delete=models.CASCADE, related_name="webhook_deliveries")
+    webhook = models.ForeignKey(
+        "integrations.Webhook", null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    integration = models.ForeignKey(
+        "integrations.Integration", null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event_type = models.CharField(max_length=40)
+    payload = models.JSONField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claim_token = models.UUIDField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} → {self.webhook or self.integration} ({self.status})"

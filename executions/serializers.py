@@ -129,3 +129,34 @@ class DateRangeSerializer(serializers.Serializer):
         if after and before and after > before:
             raise serializers.ValidationError({"started_before": "Must be after started_after."})
         return attrs
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    target = serializers.SerializerMethodField()
+
+    class Meta:
+        from executions.models import WebhookEvent
+
+        model = WebhookEvent
+        fields = [
+            "id",
+            "event_type",
+            "chatbot",
+            "webhook",
+            "integration",
+            "target",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "last_status_code",
+            "last_error",
+            "payload",
+            "created_at",
+            "delivered_at",
+        ]
+        read_only_fields = fields
+
+    def get_target(self, obj) -> str:
+        if obj.webhook_id:
+            return obj.webhook.url
+        return (obj.integration.config or {}).get("url", "") if obj.integration_id else ""

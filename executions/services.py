@@ -32,8 +32,10 @@ from executions.exceptions import (
     SessionNotFound,
     StaleInput,
 )
+from executions.integrations import email_sender, http_caller
 from executions.models import ChatMessage, ChatSession, ExecutionLog, InputReached, UserInput
 from executions.runner import RunContext, SessionState, TurnResult, run_reply, run_start
+from executions.webhooks import deliveries_kick
 from flows.models import FlowExecution
 
 # --- Snapshots ------------------------------------------------------------------------------
@@ -74,17 +76,15 @@ def ip_hash(ip: str | None) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), ip.encode(), hashlib.sha256).hexdigest()
 
 
-def _context(session_id: str) -> RunContext:
-    # Integrations (HTTP requests, email) plug in here; see executions.integrations.
-    from executions.integrations import email_sender, http_caller
-
+def _context(session_id: str, *, chatbot_id: int, counters: Mapping[str, int] | None = None) -> RunContext:
+    # Side effects (HTTP requests, email) are bound to the session here; the runner stays pure.
     return RunContext(
         session_id=session_id,
         now=timezone.now(),
         rng=random.SystemRandom(),
         max_steps=settings.RUNNER_MAX_STEPS,
-        http=http_caller(session_id),
-        send_email=email_sender(session_id),
+        http=http_caller(session_id, chatbot_id=chatbot_id),
+        send_email=email_sender(session_id, emails_sent=(counters or {}).get("emails_sent", 0)),
     )
 
 
@@ -208,6 +208,7 @@ def _persist_turn(
         if state.status == ChatSession.Status.COMPLETED:
             events.append(("session.completed", {"session_id": str(session.id), "variables": session.variables}))
         writes.append(events_statement(session.chatbot_id, events))
+        deliveries_kick()
     hotpath.execute(writes)
     if result.flow_transitions:
         _record_flow_runs(session, snapshot, result.flow_transitions, now=now)
@@ -339,7 +340,7 @@ def _start(
         ip_hash=ip_hash(ip),
     )
     session.started_at = timezone.now()
-    result = run_start(snapshot, context=_context(str(session.id)), variables=variables)
+    result = run_start(snapshot, context=_context(str(session.id), chatbot_id=chatbot.pk), variables=variables)
     events = [] if preview else [("session.started", {"session_id": str(session.id), "chatbot_id": chatbot.pk})]
     rows = _persist_turn(session, result, snapshot=snapshot, created=True, events=events)
     return turn_payload(session, rows, session.state["input"], result.actions)
@@ -403,7 +404,8 @@ def _reply(uuid: UUID, *, value: Any, node_id: str | None, origin: str | None) -
     answered_node = session.pending_node_id
     pending_input = session.state.get("input")
     value = _resolve_upload(session, value)
-    result = run_reply(snapshot, state, value, context=_context(str(session.id)))
+    context = _context(str(session.id), chatbot_id=session.chatbot_id, counters=state.counters)
+    result = run_reply(snapshot, state, value, context=context)
     answer = result.answer
     user_text = _display(answer.raw, answer.parsed if answer.valid else None, pending_input) if answer else None
     events = []

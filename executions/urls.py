@@ -12,6 +12,7 @@ router.register("sessions", views.ChatSessionViewSet, basename="session")
 router.register("messages", views.ChatMessageViewSet, basename="message")
 router.register("logs", views.ExecutionLogViewSet, basename="log")
 router.register("inputs", views.UserInputViewSet, basename="input")
+router.register("webhooks", views.WebhookDeliveryViewSet, basename="webhook-delivery")
 
 urlpatterns = [
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),

@@ -10,7 +10,7 @@ from config.schema import ERR_409, OWNER_ERRORS
 from config.viewsets import OwnedReadOnlyViewSet
 from executions import selectors, services
 from executions.filters import ChatSessionFilter
-from executions.models import ChatMessage, ChatSession, ChatUpload, ExecutionLog, UserInput
+from executions.models import ChatMessage, ChatSession, ChatUpload, ExecutionLog, UserInput, WebhookEvent
 from executions.serializers import (
     ChatMessageSerializer,
     ChatSessionSerializer,
@@ -18,7 +18,9 @@ from executions.serializers import (
     ExecutionLogSerializer,
     SessionStatsSerializer,
     UserInputSerializer,
+    WebhookDeliverySerializer,
 )
+from executions.webhooks import delivery_retry
 
 
 @extend_schema_view(
@@ -104,6 +106,30 @@ class UploadDownloadView(APIView):
         response["X-Content-Type-Options"] = "nosniff"
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
         return response
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Webhook deliveries of your chatbots, with status and attempts"),
+    retrieve=extend_schema(summary="One delivery", responses={200: WebhookDeliverySerializer, **OWNER_ERRORS}),
+)
+class WebhookDeliveryViewSet(OwnedReadOnlyViewSet):
+    queryset = WebhookEvent.objects.select_related("webhook", "integration")
+    owner_field = "chatbot__owner"
+    lookup_value_regex = "[0-9a-fA-F-]{32,36}"
+    serializer_class = WebhookDeliverySerializer
+    filterset_fields = ["status", "event_type", "chatbot", "webhook", "integration"]
+    ordering_fields = ["created_at", "next_attempt_at", "attempts"]
+    ordering = ["-created_at"]
+
+    @extend_schema(
+        summary="Re-queue a delivery now (a dead one starts its retries over)",
+        request=None,
+        responses={200: WebhookDeliverySerializer, **OWNER_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        delivery = delivery_retry(self.get_object())
+        return Response(WebhookDeliverySerializer(delivery).data)
 
 
 class DashboardView(APIView):

@@ -1,30 +1,31 @@
 """The public flow templates shipped with the product (loaded by a data migration)."""
 
 
-def _node(node_id: str, type_name: str, x: int, y: int = 0, **data) -> dict:
+def graph_node(node_id: str, type_name: str, x: float = 0, y: float = 0, **data) -> dict:
+    """A node in the CONTRACT §1 shape (for graphs written in code: templates, the demo bot)."""
     return {"id": node_id, "type": type_name, "position": {"x": x, "y": y}, "data": data}
 
 
-def _edge(source: str, target: str, handle: str = "next") -> dict:
-    return {"id": f"e-{source}-{handle}", "source": source, "source_handle": handle, "target": target}
+def graph_edge(source: str, target: str, handle: str = "next", edge_id: str | None = None) -> dict:
+    return {"id": edge_id or f"e-{source}-{handle}", "source": source, "source_handle": handle, "target": target}
 
 
-def _variables(*names: str) -> list[dict]:
+def graph_variables(*names: str) -> list[dict]:
     return [{"name": name, "default": None} for name in names]
 
 
 LEAD_CAPTURE = {
     "nodes": [
-        _node("start", "start", 0),
-        _node("hello", "message", 250, text="Hi there! 👋 Let's get you in touch with our team."),
-        _node("ask_name", "text_input", 500, prompt="What's your name?", variable="name", max_length=100),
-        _node(
+        graph_node("start", "start", 0),
+        graph_node("hello", "message", 250, text="Hi there! 👋 Let's get you in touch with our team."),
+        graph_node("ask_name", "text_input", 500, prompt="What's your name?", variable="name", max_length=100),
+        graph_node(
             "ask_email", "email_input", 750, prompt="Nice to meet you, {{name}}! What's your email?", variable="email"
         ),
-        _node(
+        graph_node(
             "ask_company", "text_input", 1000, prompt="Which company are you with?", variable="company", max_length=200
         ),
-        _node(
+        graph_node(
             "ask_interest",
             "choice",
             1250,
@@ -36,26 +37,28 @@ LEAD_CAPTURE = {
                 {"id": "partnership", "label": "A partnership", "value": "partnership"},
             ],
         ),
-        _node("thanks", "message", 1500, text="Thanks {{name}}! We'll write to {{email}} within one business day."),
-        _node("end", "end", 1750),
+        graph_node(
+            "thanks", "message", 1500, text="Thanks {{name}}! We'll write to {{email}} within one business day."
+        ),
+        graph_node("end", "end", 1750),
     ],
     "edges": [
-        _edge("start", "hello"),
-        _edge("hello", "ask_name"),
-        _edge("ask_name", "ask_email"),
-        _edge("ask_email", "ask_company"),
-        _edge("ask_company", "ask_interest"),
-        _edge("ask_interest", "thanks", "default"),
-        _edge("thanks", "end"),
+        graph_edge("start", "hello"),
+        graph_edge("hello", "ask_name"),
+        graph_edge("ask_name", "ask_email"),
+        graph_edge("ask_email", "ask_company"),
+        graph_edge("ask_company", "ask_interest"),
+        graph_edge("ask_interest", "thanks", "default"),
+        graph_edge("thanks", "end"),
     ],
-    "variables": _variables("name", "email", "company", "interest"),
+    "variables": graph_variables("name", "email", "company", "interest"),
 }
 
 FAQ_MENU = {
     "nodes": [
-        _node("start", "start", 0),
-        _node("hello", "message", 250, text="Hi! I can answer the most common questions."),
-        _node(
+        graph_node("start", "start", 0),
+        graph_node("hello", "message", 250, text="Hi! I can answer the most common questions."),
+        graph_node(
             "menu",
             "choice",
             500,
@@ -68,10 +71,10 @@ FAQ_MENU = {
                 {"id": "human", "label": "Talk to a person", "value": "human"},
             ],
         ),
-        _node("shipping", "message", 800, -200, text="We ship within 2 business days; delivery takes 3–5 days."),
-        _node("returns", "message", 800, -70, text="You can return any item within 30 days for a full refund."),
-        _node("payment", "message", 800, 60, text="We accept cards, PayPal and bank transfers."),
-        _node(
+        graph_node("shipping", "message", 800, -200, text="We ship within 2 business days; delivery takes 3–5 days."),
+        graph_node("returns", "message", 800, -70, text="You can return any item within 30 days for a full refund."),
+        graph_node("payment", "message", 800, 60, text="We accept cards, PayPal and bank transfers."),
+        graph_node(
             "more",
             "choice",
             1100,
@@ -79,9 +82,9 @@ FAQ_MENU = {
             prompt="Anything else?",
             options=[{"id": "yes", "label": "Yes, another question"}, {"id": "no", "label": "No, thanks"}],
         ),
-        _node("again", "jump", 1400, -150, target="menu"),
-        _node("bye", "message", 1400, 0, text="Happy to help. Have a great day!"),
-        _node(
+        graph_node("again", "jump", 1400, -150, target="menu"),
+        graph_node("bye", "message", 1400, 0, text="Happy to help. Have a great day!"),
+        graph_node(
             "ask_email",
             "email_input",
             800,
@@ -89,34 +92,34 @@ FAQ_MENU = {
             prompt="Sure! What's your email? A person will write to you.",
             variable="email",
         ),
-        _node("handoff", "message", 1100, 200, text="Thanks! Someone from our team will reply to {{email}}."),
-        _node("end", "end", 1700, 100),
+        graph_node("handoff", "message", 1100, 200, text="Thanks! Someone from our team will reply to {{email}}."),
+        graph_node("end", "end", 1700, 100),
     ],
     "edges": [
-        _edge("start", "hello"),
-        _edge("hello", "menu"),
-        _edge("menu", "shipping", "shipping"),
-        _edge("menu", "returns", "returns"),
-        _edge("menu", "payment", "payment"),
-        _edge("menu", "ask_email", "human"),
-        _edge("menu", "more", "default"),
-        _edge("shipping", "more"),
-        _edge("returns", "more"),
-        _edge("payment", "more"),
-        _edge("more", "again", "yes"),
-        _edge("more", "bye", "no"),
-        _edge("more", "bye", "default"),
-        _edge("bye", "end"),
-        _edge("ask_email", "handoff"),
-        _edge("handoff", "end"),
+        graph_edge("start", "hello"),
+        graph_edge("hello", "menu"),
+        graph_edge("menu", "shipping", "shipping"),
+        graph_edge("menu", "returns", "returns"),
+        graph_edge("menu", "payment", "payment"),
+        graph_edge("menu", "ask_email", "human"),
+        graph_edge("menu", "more", "default"),
+        graph_edge("shipping", "more"),
+        graph_edge("returns", "more"),
+        graph_edge("payment", "more"),
+        graph_edge("more", "again", "yes"),
+        graph_edge("more", "bye", "no"),
+        graph_edge("more", "bye", "default"),
+        graph_edge("bye", "end"),
+        graph_edge("ask_email", "handoff"),
+        graph_edge("handoff", "end"),
     ],
-    "variables": _variables("topic", "email"),
+    "variables": graph_variables("topic", "email"),
 }
 
 NPS_SURVEY = {
     "nodes": [
-        _node("start", "start", 0),
-        _node(
+        graph_node("start", "start", 0),
+        graph_node(
             "ask_score",
             "rating",
             250,
@@ -125,7 +128,7 @@ NPS_SURVEY = {
             min=0,
             max=10,
         ),
-        _node(
+        graph_node(
             "segment",
             "condition",
             500,
@@ -142,10 +145,10 @@ NPS_SURVEY = {
                 },
             ],
         ),
-        _node("promoter", "message", 800, -120, text="Wonderful, thank you! 🎉"),
-        _node("passive", "message", 800, 0, text="Thanks! We'd love to earn a 10."),
-        _node("detractor", "message", 800, 120, text="Sorry we let you down. We want to fix it."),
-        _node(
+        graph_node("promoter", "message", 800, -120, text="Wonderful, thank you! 🎉"),
+        graph_node("passive", "message", 800, 0, text="Thanks! We'd love to earn a 10."),
+        graph_node("detractor", "message", 800, 120, text="Sorry we let you down. We want to fix it."),
+        graph_node(
             "ask_reason",
             "text_input",
             1100,
@@ -154,31 +157,31 @@ NPS_SURVEY = {
             multiline=True,
             max_length=2000,
         ),
-        _node("thanks", "message", 1350, text="Thank you for your feedback!"),
-        _node("end", "end", 1600),
+        graph_node("thanks", "message", 1350, text="Thank you for your feedback!"),
+        graph_node("end", "end", 1600),
     ],
     "edges": [
-        _edge("start", "ask_score"),
-        _edge("ask_score", "segment"),
-        _edge("segment", "promoter", "promoter"),
-        _edge("segment", "passive", "passive"),
-        _edge("segment", "detractor", "else"),
-        _edge("promoter", "ask_reason"),
-        _edge("passive", "ask_reason"),
-        _edge("detractor", "ask_reason"),
-        _edge("ask_reason", "thanks"),
-        _edge("thanks", "end"),
+        graph_edge("start", "ask_score"),
+        graph_edge("ask_score", "segment"),
+        graph_edge("segment", "promoter", "promoter"),
+        graph_edge("segment", "passive", "passive"),
+        graph_edge("segment", "detractor", "else"),
+        graph_edge("promoter", "ask_reason"),
+        graph_edge("passive", "ask_reason"),
+        graph_edge("detractor", "ask_reason"),
+        graph_edge("ask_reason", "thanks"),
+        graph_edge("thanks", "end"),
     ],
-    "variables": _variables("score", "reason"),
+    "variables": graph_variables("score", "reason"),
 }
 
 APPOINTMENT_REQUEST = {
     "nodes": [
-        _node("start", "start", 0),
-        _node("hello", "message", 250, text="Let's book your appointment. It takes a minute."),
-        _node("ask_name", "text_input", 500, prompt="What's your name?", variable="name", max_length=100),
-        _node("ask_date", "date_input", 750, prompt="Which day suits you, {{name}}?", variable="date"),
-        _node(
+        graph_node("start", "start", 0),
+        graph_node("hello", "message", 250, text="Let's book your appointment. It takes a minute."),
+        graph_node("ask_name", "text_input", 500, prompt="What's your name?", variable="name", max_length=100),
+        graph_node("ask_date", "date_input", 750, prompt="Which day suits you, {{name}}?", variable="date"),
+        graph_node(
             "ask_slot",
             "choice",
             1000,
@@ -190,27 +193,27 @@ APPOINTMENT_REQUEST = {
                 {"id": "evening", "label": "Evening (17–20)", "value": "evening"},
             ],
         ),
-        _node("ask_phone", "phone_input", 1250, prompt="A phone number to confirm?", variable="phone"),
-        _node("ask_email", "email_input", 1500, prompt="And your email?", variable="email"),
-        _node(
+        graph_node("ask_phone", "phone_input", 1250, prompt="A phone number to confirm?", variable="phone"),
+        graph_node("ask_email", "email_input", 1500, prompt="And your email?", variable="email"),
+        graph_node(
             "summary",
             "message",
             1750,
             text="Thanks {{name}}! You asked for {{date}} ({{time_slot}}). We'll confirm at {{email}}.",
         ),
-        _node("end", "end", 2000),
+        graph_node("end", "end", 2000),
     ],
     "edges": [
-        _edge("start", "hello"),
-        _edge("hello", "ask_name"),
-        _edge("ask_name", "ask_date"),
-        _edge("ask_date", "ask_slot"),
-        _edge("ask_slot", "ask_phone", "default"),
-        _edge("ask_phone", "ask_email"),
-        _edge("ask_email", "summary"),
-        _edge("summary", "end"),
+        graph_edge("start", "hello"),
+        graph_edge("hello", "ask_name"),
+        graph_edge("ask_name", "ask_date"),
+        graph_edge("ask_date", "ask_slot"),
+        graph_edge("ask_slot", "ask_phone", "default"),
+        graph_edge("ask_phone", "ask_email"),
+        graph_edge("ask_email", "summary"),
+        graph_edge("summary", "end"),
     ],
-    "variables": _variables("name", "date", "time_slot", "phone", "email"),
+    "variables": graph_variables("name", "date", "time_slot", "phone", "email"),
 }
 
 STARTER_TEMPLATES = [

@@ -13,6 +13,8 @@ def _fast_and_isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    # Deliveries run when a test runs them (deliver_due), never in a background thread.
+    settings.WEBHOOK_DELIVERY = "worker"
     # Generous limits everywhere; the throttling tests set tight ones themselves.
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,

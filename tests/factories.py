@@ -4,6 +4,8 @@ from django.contrib.auth import get_user_model
 
 import factory
 
+from flows.starter_templates import graph_edge, graph_node
+
 DEFAULT_PASSWORD = "Sup3r-secret-passphrase"
 
 
@@ -34,11 +36,11 @@ class ChatbotFactory(factory.django.DjangoModelFactory):
 
 
 def node(node_id: str, type_name: str, x: float = 0, y: float = 0, **data) -> dict:
-    return {"id": node_id, "type": type_name, "position": {"x": x, "y": y}, "data": data}
+    return graph_node(node_id, type_name, x, y, **data)
 
 
 def edge(source: str, target: str, handle: str = "next", edge_id: str | None = None) -> dict:
-    return {"id": edge_id or f"{source}-{handle}-{target}", "source": source, "source_handle": handle, "target": target}
+    return graph_edge(source, target, handle, edge_id or f"{source}-{handle}-{target}")
 
 
 def linear_graph(size: int, *, variables: tuple[str, ...] = ("name",)) -> dict:
@@ -97,3 +99,30 @@ def form_graph() -> dict:
         ],
         "variables": [{"name": n, "default": None} for n in ("name", "email", "news")],
     }
+
+
+def loop_graph(filler: int) -> dict:
+    """ask -> check -> (x == "never": `filler` messages -> end) else -> echo -> jump to ask.
+
+    Every turn takes the short way round; the long branch only makes the flow big (used to
+    show that a reply's cost does not depend on the flow's size)."""
+    nodes = [
+        node("start", "start"),
+        node("ask", "text_input", prompt="Say something", variable="x"),
+        node(
+            "check",
+            "condition",
+            branches=[{"id": "long", "rules": [{"variable": "x", "operator": "equals", "value": "never"}]}],
+        ),
+        node("echo", "message", text="You said {{x}}"),
+        node("back", "jump", target="ask"),
+    ]
+    edges = [edge("start", "ask"), edge("ask", "check"), edge("check", "echo", "else"), edge("echo", "back")]
+    previous, handle = "check", "long"
+    for i in range(filler):
+        nodes.append(node(f"f{i}", "message", text=f"filler {i}"))
+        edges.append(edge(previous, f"f{i}", handle))
+        previous, handle = f"f{i}", "next"
+    nodes.append(node("end", "end"))
+    edges.append(edge(previous, "end", handle))
+    return {"nodes": nodes, "edges": edges, "variables": [{"name": "x", "default": None}]}

@@ -118,7 +118,14 @@ def outbound_request(
         # http.client would encode a str body as latin-1 and fail on anything else.
         data = data.encode("utf-8")
     merged_headers = CaseInsensitiveDict({"User-Agent": USER_AGENT})
-    merged_headers.update(headers or {})
+    for name, value in (headers or {}).items():
+        # http.client encodes header values as latin-1; anything else goes as UTF-8 bytes.
+        if isinstance(value, str):
+            try:
+                value.encode("latin-1")
+            except UnicodeEncodeError:
+                value = value.encode("utf-8")
+        merged_headers[name] = value
     # The Host header must match the pinned connection's name; virtual-host tricks are not offered.
     merged_headers.pop("Host", None)
     try:

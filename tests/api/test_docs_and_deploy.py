@@ -50,6 +50,7 @@ def test_check_deploy_passes_with_production_settings(tmp_path):
         "SECRET_KEY": "x7#kq2!pL9vR4zT6wY1uE8oI3aS5dF0gH2jK4lZ6xC8vB1nM3qW5eR7tY9uI0oP2",
         "ALLOWED_HOSTS": "chat.example.com",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+        "FIELD_ENCRYPTION_KEYS": "Jf2l6xVfXg0FQyQO3m0n2w1bQbq9cE8bZx0bq2mYk2Q=",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -60,6 +61,16 @@ def test_check_deploy_passes_with_production_settings(tmp_path):
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_encryption_keys(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "FIELD_ENCRYPTION_KEYS"}
+    env.update({"DEBUG": "False", "SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "chat.example.com"})
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=PROJECT, env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS must be set" in result.stderr
 
 
 def test_production_refuses_to_start_without_secret_key(tmp_path):

@@ -8,35 +8,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from executions.models import ChatSession, UserInput
-from tests.factories import edge, node, published_bot
+from tests.factories import edge, loop_graph, node, published_bot
 
 REPLY_QUERY_BUDGET = 6
-
-
-def loop_graph(filler: int) -> dict:
-    """ask -> check -> (x == "never": a chain of `filler` messages -> end) else -> echo -> jump to ask.
-
-    Every turn takes the short way round; the long branch only makes the flow big."""
-    nodes = [
-        node("start", "start"),
-        node("ask", "text_input", prompt="Say something", variable="x"),
-        node(
-            "check",
-            "condition",
-            branches=[{"id": "long", "rules": [{"variable": "x", "operator": "equals", "value": "never"}]}],
-        ),
-        node("echo", "message", text="You said {{x}}"),
-        node("back", "jump", target="ask"),
-    ]
-    edges = [edge("start", "ask"), edge("ask", "check"), edge("check", "echo", "else"), edge("echo", "back")]
-    previous, handle = "check", "long"
-    for i in range(filler):
-        nodes.append(node(f"f{i}", "message", text=f"filler {i}"))
-        edges.append(edge(previous, f"f{i}", handle))
-        previous, handle = f"f{i}", "next"
-    nodes.append(node("end", "end"))
-    edges.append(edge(previous, "end", handle))
-    return {"nodes": nodes, "edges": edges, "variables": [{"name": "x", "default": None}]}
 
 
 def _data_queries(queries) -> int:

@@ -1,0 +1,641 @@
+"""The `http_request` node's side effect: one request through the outbound guard, for one session.
+
+`http_node_call` renders the node's config with the session's variables, adds an API connection's
+base URL and credentials when the node names one, sends the request with `outbound_request`, maps
+the response into variables and describes what happened in one `LogEntry`. It never raises: every
+problem (a refused URL, a timeout, a non-2xx status, a body that is not JSON, a bug) becomes the
+`failure` handle with a warning log, so a flow never stops with a 500.
+
+What it promises about secrets: the connection's secret, auth headers and the values of
+secret-looking query parameters never appear in the log; the response body appears only on
+failure, as a short excerpt with the secret redacted. Visitors see nothing of the response unless
+the flow maps it into a variable.
+"""
+
+import base64
+import json
+import logging
+import math
+import re
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, quote_plus, unquote_plus, urlsplit, urlunsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+import requests
+from requests.structures import CaseInsensitiveDict
+
+from components.templating import PLACEHOLDER_RE
+from executions.runner.state import HttpCallable, LogEntry
+from executions.runner.templating import format_value, render
+from integrations.crypto import SecretUnreadable, secret_decrypt
+from integrations.models import ApiConnection
+from integrations.outbound import (
+    OutboundBlocked,
+    OutboundConnectionError,
+    OutboundError,
+    OutboundResponse,
+    OutboundTimeout,
+    OutboundTooLarge,
+    outbound_request,
+)
+
+logger = logging.getLogger(__name__)
+
+NODE_TYPE = "http_request"
+METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+# A mapped value larger than this (as JSON) is not stored in the session's variables.
+MAX_MAPPED_BYTES = 65_536
+DEFAULT_TIMEOUT = 10.0
+MAX_TIMEOUT = 30.0
+MAX_BODY_CHARS = 1_000_000
+MAX_URL_CHARS = 8192
+EXCERPT_CHARS = 500
+REDACTED = "***"
+
+# Query parameter names whose values are masked in logs. Over-matching only hides a harmless value.
+SECRET_NAME_RE = re.compile(r"token|key|secret|passw|pwd|auth|sign|credential|session|jwt|^sig$|^code$", re.IGNORECASE)
+_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_ABSOLUTE_PREFIX_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*[/?#]")
+_INDEX_RE = re.compile(r"-?[0-9]+")
+_JSON_CONTENT_TYPE_RE = re.compile(r"[/+]json\b", re.IGNORECASE)
+_FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+
+# Error kinds, as they appear in the log's details.
+ERROR_BLOCKED = "blocked"
+ERROR_TIMEOUT = "timeout"
+ERROR_TOO_LARGE = "too_large"
+ERROR_CONNECTION = "connection_error"
+ERROR_REQUEST = "request_failed"
+ERROR_STATUS = "http_status"
+ERROR_INVALID_JSON = "invalid_json"
+ERROR_CONFIG = "invalid_config"
+ERROR_CONNECTION_UNAVAILABLE = "connection_unavailable"
+ERROR_ABSOLUTE_URL = "absolute_url_with_connection"
+ERROR_UNEXPECTED = "unexpected"
+
+_OUTBOUND_ERROR_KINDS: tuple[tuple[type[OutboundError], str], ...] = (
+    (OutboundBlocked, ERROR_BLOCKED),
+    (OutboundTimeout, ERROR_TIMEOUT),
+    (OutboundTooLarge, ERROR_TOO_LARGE),
+    (OutboundConnectionError, ERROR_CONNECTION),
+)
+
+
+class _NotSent(Exception):
+    """The request cannot be built from this config; `message` is safe to log."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+@dataclass
+class _Request:
+    method: str
+    url: str = ""
+    headers: CaseInsensitiveDict = field(default_factory=CaseInsensitiveDict)
+    params: dict[str, str] = field(default_factory=dict)
+    body: str | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    # Strings that must never reach the log: the connection's secret in every spelling it may take.
+    secrets: list[str] = field(default_factory=list)
+    secret_params: set[str] = field(default_factory=set)
+    sensitive_headers: set[str] = field(default_factory=set)
+
+    def display_url(self) -> str:
+        """The URL as sent (with its query), safe to log."""
+        return url_redact(_with_params(self.url, self.params), secrets=self.secrets, secret_params=self.secret_params)
+
+
+def http_caller(session_id: str, *, chatbot_id: int | None = None) -> HttpCallable:
+    """The `RunContext.http` callable for one session (see `http_node_call`)."""
+
+    def call(node_id: str, data: Mapping[str, Any], variables: Mapping[str, Any]):
+        return http_node_call(session_id, node_id, data, variables, chatbot_id=chatbot_id)
+
+    return call
+
+
+def http_node_call(
+    session_id: str,
+    node_id: str,
+    data: Mapping[str, Any],
+    variables: Mapping[str, Any],
+    *,
+    chatbot_id: int | None = None,
+) -> tuple[str, dict[str, Any], LogEntry]:
+    """Run one `http_request` node: returns (handle, variable updates, log). Never raises.
+
+    Makes at most one query (the API connection, only when the node names one) and at most one
+    request, through the outbound guard. `success` for a 2xx answer whose mapping could be read;
+    `failure` for anything else, with only `status` mapped when there was a response.
+    """
+    request = _Request(method=str(data.get("method") or "GET").upper()[:16])
+    try:
+        _request_build(request, session_id, data, variables, chatbot_id=chatbot_id)
+        return _request_send(node_id, request, _mapping(data.get("mapping")))
+    except _NotSent as exc:
+        url = _display_url(request)
+        message = f"{request.method} {url or '(no URL)'} → not sent: {exc.message}"
+        details = {"method": request.method, "url": url, "status": None, "duration_ms": 0, "error": exc.kind}
+        return "failure", {}, _log(node_id, "warning", message, details)
+    except Exception:
+        # A bug, not a configuration problem: the flow goes on, and the traceback goes to our logs.
+        logger.exception("http_request node %s of session %s failed unexpectedly", node_id, session_id)
+        url = _display_url(request)
+        message = f"{request.method} {url or '(no URL)'} → failed: unexpected error"
+        details = {"method": request.method, "url": url, "status": None, "duration_ms": 0, "error": ERROR_UNEXPECTED}
+        return "failure", {}, _log(node_id, "warning", message, details)
+
+
+def _display_url(request: _Request) -> str:
+    try:
+        return request.display_url()
+    except Exception:  # only for logging; an unloggable URL must not hide the real problem
+        return ""
+
+
+# --- Building the request ---------------------------------------------------------------------
+
+
+def _request_build(
+    request: _Request,
+    session_id: str,
+    data: Mapping[str, Any],
+    variables: Mapping[str, Any],
+    *,
+    chatbot_id: int | None = None,
+) -> None:
+    """Fill `request` from the node's config, step by step, so a refusal can still log what was
+    known by then (never the secret: it is registered before it is used anywhere)."""
+    request.timeout = _timeout(data.get("timeout"))
+    if request.method not in METHODS:
+        raise _NotSent(ERROR_CONFIG, "This HTTP method is not supported.")
+    connection = _connection_for(session_id, data.get("connection"), chatbot_id=chatbot_id)
+    secret = _connection_secret(connection) if connection is not None else ""
+
+    if connection is not None:
+        request.secrets = _secret_spellings(connection, secret)
+    request.url = _url_render(str(data.get("url") or ""), variables, relative=connection is not None)
+    if connection is not None:
+        request.url = _url_join(connection.base_url, request.url)
+    if not request.url:
+        raise _NotSent(ERROR_CONFIG, "The URL is empty.")
+
+    if connection is not None:
+        for name, value in (connection.headers or {}).items():
+            request.headers[str(name)] = str(value)
+            request.sensitive_headers.add(str(name))
+    for name, value in _string_map(data.get("headers")):
+        if name:
+            # A header value cannot span lines; a visitor's multi-line answer becomes one line.
+            request.headers[name] = " ".join(render(value, variables).splitlines()).strip()
+    request.params = {name: render(value, variables) for name, value in _string_map(data.get("query")) if name}
+    if connection is not None:
+        _auth_apply(request, connection, secret)
+
+    body_template = data.get("body")
+    if isinstance(body_template, str) and body_template.strip():
+        request.body = _body_render(body_template, variables, request.headers)
+
+
+def _timeout(value: Any) -> float:
+    """Seconds, from the config: 10 when missing or nonsense, at most 30."""
+    if isinstance(value, bool):
+        return DEFAULT_TIMEOUT
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return DEFAULT_TIMEOUT
+    if not math.isfinite(seconds) or seconds <= 0:
+        return DEFAULT_TIMEOUT
+    return min(seconds, MAX_TIMEOUT)
+
+
+def _connection_for(session_id: str, connection_id: Any, *, chatbot_id: int | None = None) -> ApiConnection | None:
+    """The node's API connection, if it belongs to the owner of the session's chatbot (looked
+    up by the chatbot when known: on a session's first turn its row does not exist yet).
+
+    A missing connection and someone else's look the same, so a flow cannot probe for ids."""
+    if connection_id is None or connection_id == "":
+        return None
+    unavailable = _NotSent(ERROR_CONNECTION_UNAVAILABLE, "The API connection is not available.")
+    if isinstance(connection_id, bool):
+        raise unavailable
+    try:
+        pk = int(connection_id)
+    except (TypeError, ValueError):
+        raise unavailable from None
+    try:
+        owner_filter = (
+            {"owner__chatbots__id": chatbot_id}
+            if chatbot_id is not None
+            else {"owner__chatbots__sessions__id": session_id}
+        )
+        connection = ApiConnection.objects.filter(pk=pk, **owner_filter).first()
+    except (ValueError, ValidationError):  # a session id that is not a UUID
+        connection = None
+    if connection is None:
+        raise unavailable
+    return connection
+
+
+def _connection_secret(connection: ApiConnection) -> str:
+    try:
+        return secret_decrypt(connection.secret_encrypted)
+    except SecretUnreadable:
+        raise _NotSent(ERROR_CONNECTION_UNAVAILABLE, "The API connection's secret cannot be read.") from None
+
+
+def _secret_spellings(connection: ApiConnection, secret: str) -> list[str]:
+    if not secret:
+        return []
+    spellings = {
+        secret,
+        quote(secret, safe=""),
+        quote(secret, safe="/"),
+        quote_plus(secret),
+        quote_plus(secret, safe="/"),
+        json.dumps(secret)[1:-1],
+    }
+    if connection.auth_type == ApiConnection.AuthType.BASIC:
+        spellings.add(_basic_token(connection.auth_name, secret))
+    # Longest first, so a spelling that contains another is replaced whole.
+    return sorted(spellings, key=len, reverse=True)
+
+
+def _basic_token(username: str, secret: str) -> str:
+    return base64.b64encode(f"{username}:{secret}".encode()).decode()
+
+
+def _auth_apply(request: _Request, connection: ApiConnection, secret: str) -> None:
+    """The connection's credentials, set last so a node's own headers or query cannot replace them."""
+    kind = connection.auth_type
+    if kind == ApiConnection.AuthType.BEARER:
+        request.headers["Authorization"] = f"Bearer {secret}"
+    elif kind == ApiConnection.AuthType.BASIC:
+        request.headers["Authorization"] = f"Basic {_basic_token(connection.auth_name, secret)}"
+    elif kind == ApiConnection.AuthType.HEADER and connection.auth_name:
+        request.headers[connection.auth_name] = secret
+        request.sensitive_headers.add(connection.auth_name)
+    elif kind == ApiConnection.AuthType.QUERY and connection.auth_name:
+        for name in [name for name in request.params if name.lower() == connection.auth_name.lower()]:
+            del request.params[name]
+        request.params[connection.auth_name] = secret
+        request.secret_params.add(connection.auth_name.lower())
+
+
+def _header_value(value: str) -> str:
+    """Non-ASCII header values go out as UTF-8 bytes. http.client writes a str header as latin-1
+    (and fails on anything outside it), so hand it the UTF-8 bytes spelled as latin-1."""
+    return value if value.isascii() else value.encode("utf-8").decode("latin-1")
+
+
+def _string_map(value: Any) -> Iterable[tuple[str, Any]]:
+    if not isinstance(value, Mapping):
+        return []
+    return [(str(name).strip(), item) for name, item in value.items()]
+
+
+# --- URLs ---------------------------------------------------------------------------------------
+
+
+def _url_render(template: str, variables: Mapping[str, Any], *, relative: bool) -> str:
+    """Render a URL template, escaping each value for where it lands.
+
+    In the scheme and host part (`{{base_url}}/items`) a value is inserted as is; in the path it is
+    percent-encoded except for `/`; in the query and fragment it is fully percent-encoded. So a
+    visitor's answer can fill a path segment or a query value but cannot add parameters, a
+    fragment or a query to the URL. In a connection's relative URL everything is path or later."""
+    parts: list[str] = []
+    position = 0
+    for match in PLACEHOLDER_RE.finditer(template):
+        parts.append(template[position : match.start()])
+        position = match.end()
+        prefix = "".join(parts)
+        value = format_value(variables.get(match.group(1)))
+        if "?" in prefix or "#" in prefix:
+            parts.append(quote(value, safe=""))
+        elif relative or _ABSOLUTE_PREFIX_RE.match(prefix):
+            parts.append(quote(value, safe="/"))
+        else:
+            parts.append(value)
+        if sum(map(len, parts)) > MAX_URL_CHARS:
+            raise _NotSent(ERROR_CONFIG, "The URL is too long.")
+    parts.append(template[position:])
+    url = "".join(parts).strip()
+    if len(url) > MAX_URL_CHARS:
+        raise _NotSent(ERROR_CONFIG, "The URL is too long.")
+    return url
+
+
+def _url_join(base_url: str, url: str) -> str:
+    """The connection's base URL with the node's relative URL appended. An absolute node URL is
+    refused, and so is any result on another origin than the base, so the connection's
+    credentials only ever go to the connection's own host."""
+    refused = _NotSent(
+        ERROR_ABSOLUTE_URL, "With an API connection, the URL must be a path relative to its base URL (start it with /)."
+    )
+    if url.startswith(("//", "\\", "/\\")) or _SCHEME_RE.match(url):
+        raise refused
+    joined = base_url.rstrip("/") + "/" + url.lstrip("/") if url else base_url
+    base_origin = _origin(base_url)
+    if base_origin is None or _origin(joined) != base_origin:
+        raise refused
+    return joined
+
+
+def _origin(url: str) -> tuple[str, str, int | None] | None:
+    """(scheme, host, port) as requests will see the URL once prepared, or None when it cannot."""
+    prepared = requests.models.PreparedRequest()
+    try:
+        prepared.prepare_url(url, None)
+        parts = urlsplit(prepared.url or "")
+        return parts.scheme.lower(), (parts.hostname or "").lower().rstrip("."), parts.port
+    except (requests.exceptions.RequestException, ValueError):
+        return None
+
+
+def _with_params(url: str, params: Mapping[str, str]) -> str:
+    if not params:
+        return url
+    prepared = requests.models.PreparedRequest()
+    try:
+        prepared.prepare_url(url, dict(params))
+    except (requests.exceptions.RequestException, ValueError):
+        return url
+    return prepared.url or url
+
+
+def url_redact(url: str, *, secrets: Iterable[str] = (), secret_params: Iterable[str] = ()) -> str:
+    """A URL safe for logs: userinfo and the values of secret-looking (or named) query parameters
+    become `***`, and every given secret is replaced wherever it appears."""
+    secret_params = {name.lower() for name in secret_params}
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return _redact(url, secrets)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = REDACTED + "@" + netloc.rpartition("@")[2]
+    pairs = []
+    for pair in parts.query.split("&") if parts.query else []:
+        name, has_value, _value = pair.partition("=")
+        decoded = unquote_plus(name)
+        if has_value and (decoded.lower() in secret_params or SECRET_NAME_RE.search(decoded)):
+            pairs.append(f"{name}={REDACTED}")
+        else:
+            pairs.append(pair)
+    redacted = urlunsplit((parts.scheme, netloc, parts.path, "&".join(pairs), parts.fragment))
+    return _redact(redacted, secrets)
+
+
+def _redact(text: str, secrets: Iterable[str]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+# --- Bodies -------------------------------------------------------------------------------------
+
+
+def _body_render(template: str, variables: Mapping[str, Any], headers: CaseInsensitiveDict) -> str:
+    """Render the body for its format. A JSON body (Content-Type says JSON; or, with no
+    Content-Type, the body looks like JSON) gets each value JSON-escaped for where it lands, and
+    Content-Type application/json; a form body gets URL-encoded values; anything else is text."""
+    content_type = headers.get("Content-Type")
+    if content_type:
+        if _JSON_CONTENT_TYPE_RE.search(content_type):
+            body = _json_render(template, variables)
+        elif content_type.split(";")[0].strip().lower() == _FORM_CONTENT_TYPE:
+            body = _form_render(template, variables)
+        else:
+            body = render(template, variables, max_length=MAX_BODY_CHARS + 1)
+    elif _looks_like_json(template):
+        body = _json_render(template, variables)
+        headers["Content-Type"] = "application/json"
+    else:
+        body = render(template, variables, max_length=MAX_BODY_CHARS + 1)
+    if len(body) > MAX_BODY_CHARS:
+        raise _NotSent(ERROR_CONFIG, "The request body is too large.")
+    return body
+
+
+def _looks_like_json(template: str) -> bool:
+    if template.strip().startswith(("{", "[")):
+        return True
+    try:
+        json.loads(_json_substitute(template, lambda value, in_string: "" if in_string else "0"))
+    except ValueError:
+        return False
+    return True
+
+
+def _json_render(template: str, variables: Mapping[str, Any]) -> str:
+    def value_for(name: str, in_string: bool) -> str:
+        value = variables.get(name)
+        if in_string:
+            return json.dumps(format_value(value), ensure_ascii=False)[1:-1]
+        return _json_literal(value)
+
+    return _json_substitute(template, value_for, named=True)
+
+
+def _json_substitute(template: str, value_for, *, named: bool = False) -> str:
+    """Replace each placeholder with `value_for(name or value, in_string)`, tracking whether it sits
+    inside a JSON string literal. Inserted text is always complete (an escaped string's inside, or
+    a whole JSON value), so it never changes where the template's own strings begin and end."""
+    parts: list[str] = []
+    size = 0
+    position = 0
+    in_string = escaped = False
+    for match in PLACEHOLDER_RE.finditer(template):
+        literal = template[position : match.start()]
+        for char in literal:
+            if in_string:
+                if escaped:
+                    escaped = False
+                elif char == "\\":
+                    escaped = True
+                elif char == '"':
+                    in_string = False
+            elif char == '"':
+                in_string = True
+        parts.append(literal)
+        if escaped:
+            # A lone backslash right before the placeholder would swallow the value's first
+            # character (`\` + `\"` closes the string): make it a literal backslash.
+            parts.append("\\")
+            escaped = False
+        inserted = value_for(match.group(1), in_string) if named else value_for(None, in_string)
+        parts.append(inserted)
+        size += len(literal) + len(inserted)
+        if size > MAX_BODY_CHARS:
+            raise _NotSent(ERROR_CONFIG, "The request body is too large.")
+        position = match.end()
+    parts.append(template[position:])
+    return "".join(parts)
+
+
+def _json_literal(value: Any) -> str:
+    """A variable as a whole JSON value: numbers, booleans and null as they are, text quoted,
+    lists and objects as JSON."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool | int):
+        return format_value(value) or "null"
+    if isinstance(value, float):
+        return format_value(value) if math.isfinite(value) else "null"
+    if isinstance(value, list | tuple | Mapping):
+        try:
+            return json.dumps(value, ensure_ascii=False, allow_nan=False, default=str)
+        except ValueError:
+            return json.dumps(format_value(value), ensure_ascii=False)
+    return json.dumps(format_value(value), ensure_ascii=False)
+
+
+def _form_render(template: str, variables: Mapping[str, Any]) -> str:
+    return PLACEHOLDER_RE.sub(lambda match: quote_plus(format_value(variables.get(match.group(1)))), template)
+
+
+# --- Sending and mapping ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _MappingItem:
+    path: str
+    variable: str
+
+
+def _mapping(value: Any) -> list[_MappingItem]:
+    items = []
+    for item in value if isinstance(value, list) else []:
+        if isinstance(item, Mapping) and isinstance(item.get("path"), str) and isinstance(item.get("variable"), str):
+            path, variable = item["path"].strip(), item["variable"].strip()
+            if path and variable:
+                items.append(_MappingItem(path=path, variable=variable))
+    return items
+
+
+def _is_body_path(path: str) -> bool:
+    return path != "status" and not path.startswith("headers.")
+
+
+def _request_send(node_id: str, request: _Request, mapping: list[_MappingItem]) -> tuple[str, dict, LogEntry]:
+    details: dict[str, Any] = {"method": request.method, "url": request.display_url()}
+    started = time.monotonic()
+    try:
+        response = outbound_request(
+            request.method,
+            request.url,
+            headers={name: _header_value(value) for name, value in request.headers.items()},
+            params=request.params,
+            data=request.body,
+            timeout=request.timeout,
+            max_bytes=settings.OUTBOUND_MAX_RESPONSE_BYTES,
+            sensitive_headers=request.sensitive_headers,
+        )
+    except OutboundError as exc:
+        elapsed = int((time.monotonic() - started) * 1000)
+        kind = next((kind for cls, kind in _OUTBOUND_ERROR_KINDS if isinstance(exc, cls)), ERROR_REQUEST)
+        message = f"{request.method} {details['url']} → failed in {elapsed} ms: {exc.message}"
+        details.update(status=None, duration_ms=elapsed, error=kind)
+        return "failure", {}, _log(node_id, "warning", message, details, duration_ms=elapsed)
+
+    details.update(status=response.status, duration_ms=response.elapsed_ms)
+    message = f"{request.method} {details['url']} → {response.status} in {response.elapsed_ms} ms"
+    status_updates = {item.variable: response.status for item in mapping if item.path == "status"}
+    if not 200 <= response.status < 300:
+        return _failure(node_id, request, response, message, details, status_updates, ERROR_STATUS)
+
+    document: Any = None
+    if any(_is_body_path(item.path) for item in mapping):
+        try:
+            document = response.json()
+        except ValueError:
+            message += ", but the response is not JSON"
+            return _failure(node_id, request, response, message, details, status_updates, ERROR_INVALID_JSON)
+
+    updates: dict[str, Any] = {}
+    missing: list[str] = []
+    too_large: list[str] = []
+    for item in mapping:
+        found, value = _mapped_value(item.path, response, document)
+        if not found:
+            missing.append(item.path)
+        elif len(json.dumps(value, default=str)) > MAX_MAPPED_BYTES:
+            # Session variables are stored with every turn: a whole response must not land there.
+            too_large.append(item.path)
+        else:
+            updates[item.variable] = value
+    details["mapped"] = list(updates)
+    if missing:
+        details["missing"] = missing
+        message += f"; not in the response: {', '.join(missing)}"
+    if too_large:
+        details["too_large"] = too_large
+        message += f"; too large to store (over {MAX_MAPPED_BYTES} bytes): {', '.join(too_large)}"
+    return "success", updates, _log(node_id, "info", message, details, duration_ms=response.elapsed_ms)
+
+
+def _failure(
+    node_id: str,
+    request: _Request,
+    response: OutboundResponse,
+    message: str,
+    details: dict[str, Any],
+    status_updates: dict[str, Any],
+    kind: str,
+) -> tuple[str, dict, LogEntry]:
+    details.update(error=kind, mapped=list(status_updates))
+    # Redacted before it is cut, so a secret at the cut cannot leave half of itself behind.
+    excerpt = _redact(response.text()[: EXCERPT_CHARS * 4], request.secrets)[:EXCERPT_CHARS]
+    if excerpt:
+        details["response_excerpt"] = excerpt
+    return "failure", status_updates, _log(node_id, "warning", message, details, duration_ms=response.elapsed_ms)
+
+
+def _mapped_value(path: str, response: OutboundResponse, document: Any) -> tuple[bool, Any]:
+    if path == "status":
+        return True, response.status
+    if path.startswith("headers."):
+        name = path[len("headers.") :].strip().lower()
+        return (True, response.headers[name]) if name in response.headers else (False, None)
+    return json_path_get(document, path)
+
+
+def json_path_get(document: Any, path: str) -> tuple[bool, Any]:
+    """Follow a dotted path (`data.items.0.name`) into parsed JSON: object keys by name, list items
+    by index (negative counts from the end). Returns (found, value)."""
+    current = document
+    for segment in path.split("."):
+        if isinstance(current, Mapping):
+            if segment not in current:
+                return False, None
+            current = current[segment]
+        elif isinstance(current, list) and _INDEX_RE.fullmatch(segment):
+            index = int(segment)
+            if not -len(current) <= index < len(current):
+                return False, None
+            current = current[index]
+        else:
+            return False, None
+    return True, current
+
+
+def _log(node_id: str, level: str, message: str, details: Mapping[str, Any], *, duration_ms: int = 0) -> LogEntry:
+    return LogEntry(
+        node_id=node_id,
+        node_type=NODE_TYPE,
+        level=level,
+        message=message[:1000],
+        details=dict(details),
+        duration_ms=max(0, int(duration_ms)),
+    )

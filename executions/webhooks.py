@@ -1,0 +1,302 @@
+"""Delivering events: outbox → deliveries → signed POSTs with retries. Never inside a chat turn.
+
+1. `outbox_dispatch` turns each new OutboxEvent into one WebhookEvent per subscribed webhook
+   or integration (the owner's, for that chatbot or all of them), in one transaction.
+2. `deliveries_claim` takes due deliveries under a lease (row locks, SKIP LOCKED on
+   PostgreSQL): two workers never hold the same delivery, and a worker that dies mid-delivery
+   loses nothing — the lease runs out and another worker takes it (at-least-once; receivers
+   dedupe by X-Webhook-Id).
+3. `delivery_attempt` POSTs through the guarded client, logs the attempt (IntegrationLog), and
+   marks the delivery delivered, or schedules the next retry, or dead.
+"""
+
+import logging
+import threading
+import time
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from executions.models import OutboxEvent, WebhookEvent
+from integrations.crypto import SecretUnreadable, secret_decrypt
+from integrations.models import Integration, IntegrationLog, IntegrationTemplate, Webhook
+from integrations.outbound import OutboundError
+from integrations.signing import send_signed
+
+logger = logging.getLogger(__name__)
+
+EXCERPT_CHARS = 1000
+
+
+def _locking(queryset):
+    return (
+        queryset.select_for_update(skip_locked=True)
+        if connection.features.has_select_for_update_skip_locked
+        else queryset
+    )
+
+
+# --- 1. Fan-out ---------------------------------------------------------------------------------
+
+
+def _event_payload(event: OutboxEvent) -> dict:
+    return {"id": str(event.id), "type": event.type, "created_at": event.created_at.isoformat(), "data": event.data}
+
+
+def _integration_payload(integration: Integration, event: OutboxEvent, chatbot_name: str) -> dict:
+    base = _event_payload(event)
+    fmt = integration.template.payload_format
+    if fmt == IntegrationTemplate.PayloadFormat.SLACK:
+        details = event.data.get("variables") or {}
+        if event.type == "input.received":
+            details = {event.data.get("variable") or event.data.get("node_id"): event.data.get("value")}
+        summary = ", ".join(f"{k}: {v}" for k, v in details.items() if v not in (None, ""))
+        text = f"*{chatbot_name}* — {event.type}"
+        return {"text": f"{text}\n{summary}" if summary else text}
+    if fmt == IntegrationTemplate.PayloadFormat.ROW:
+        row = {"event_id": base["id"], "event": event.type, "created_at": base["created_at"], "chatbot": chatbot_name}
+        for key, value in event.data.items():
+            if key == "variables" and isinstance(value, dict):
+                row.update({name: v for name, v in value.items() if name not in row})
+            elif not isinstance(value, dict | list):
+                row.setdefault(key, value)
+        return row
+    return base
+
+
+def outbox_dispatch(*, limit: int = 200) -> int:
+    """Fan new events out into deliveries; returns how many events were dispatched."""
+    with transaction.atomic():
+        events = list(
+            _locking(OutboxEvent.objects.filter(dispatched_at__isnull=True).order_by("created_at")).select_related(
+                "chatbot"
+            )[:limit]
+        )
+        if not events:
+            return 0
+        owners = {e.chatbot.owner_id for e in events}
+        webhooks = list(Webhook.objects.filter(owner_id__in=owners, is_active=True))
+        integrations = list(Integration.objects.filter(owner_id__in=owners, is_active=True).select_related("template"))
+        now = timezone.now()
+        deliveries = []
+        for event in events:
+            owner, bot = event.chatbot.owner_id, event.chatbot_id
+
+            def wanted(target, owner=owner, bot=bot, event=event):
+                return (
+                    target.owner_id == owner
+                    and target.chatbot_id in (None, bot)
+                    and event.type in target.events
+                    and target.created_at <= event.created_at
+                )
+
+            for webhook in filter(wanted, webhooks):
+                deliveries.append(
+                    WebhookEvent(
+                        event=event,
+                        chatbot_id=bot,
+                        webhook=webhook,
+                        event_type=event.type,
+                        payload=_event_payload(event),
+                        next_attempt_at=now,
+                    )
+                )
+            for integration in filter(wanted, integrations):
+                deliveries.append(
+                    WebhookEvent(
+                        event=event,
+                        chatbot_id=bot,
+                        integration=integration,
+                        event_type=event.type,
+                        payload=_integration_payload(integration, event, event.chatbot.name),
+                        next_attempt_at=now,
+                    )
+                )
+        WebhookEvent.objects.bulk_create(deliveries)
+        # Events nobody subscribed to are done with; keep only those that have deliveries.
+        used = {d.event_id for d in deliveries}
+        OutboxEvent.objects.filter(pk__in=[e.pk for e in events if e.pk not in used]).delete()
+        OutboxEvent.objects.filter(pk__in=used).update(dispatched_at=now)
+        return len(events)
+
+
+# --- 2. Claiming ----------------------------------------------------------------------------------
+
+
+def deliveries_claim(*, limit: int = 50, now=None) -> list[tuple]:
+    """Claim due deliveries for this worker; returns (id, claim token) pairs."""
+    now = now or timezone.now()
+    lease = now + timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS)
+    claimed = []
+    with transaction.atomic():
+        due = _locking(
+            WebhookEvent.objects.filter(status=WebhookEvent.Status.PENDING, next_attempt_at__lte=now)
+            .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)
+        )[:limit]
+        for pk in list(due):
+            token = uuid.uuid4()
+            # The condition repeats the claimability test: a concurrent claimer that got here
+            # first (SQLite has no SKIP LOCKED) makes this update match nothing.
+            updated = (
+                WebhookEvent.objects.filter(pk=pk, status=WebhookEvent.Status.PENDING)
+                .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+                .update(claim_token=token, locked_until=lease)
+            )
+            if updated:
+                claimed.append((pk, token))
+    return claimed
+
+
+# --- 3. Attempts -----------------------------------------------------------------------------------
+
+
+def _target(delivery: WebhookEvent) -> tuple[str, str, dict]:
+    """(url, signing secret, extra headers) of the delivery's webhook or integration."""
+    if delivery.webhook_id:
+        webhook = delivery.webhook
+        return webhook.url, secret_decrypt(webhook.secret_encrypted), {}
+    integration = delivery.integration
+    headers = {k: str(v) for k, v in (integration.config.get("headers") or {}).items()}
+    return integration.config.get("url", ""), secret_decrypt(integration.secret_encrypted), headers
+
+
+def delivery_attempt(delivery_id, claim_token) -> str | None:
+    """Make one attempt at a claimed delivery; returns its new status (None if the claim was lost)."""
+    delivery = (
+        WebhookEvent.objects.select_related("webhook", "integration__template", "chatbot")
+        .filter(pk=delivery_id, claim_token=claim_token)
+        .first()
+    )
+    if delivery is None:
+        return None
+    owner_id = delivery.chatbot.owner_id
+    status_code, error, excerpt, elapsed, url = None, "", "", 0, ""
+    started = time.monotonic()
+    try:
+        url, secret, extra = _target(delivery)
+        response = send_signed(
+            url,
+            secret=secret,
+            delivery_id=str(delivery.pk),
+            event_type=delivery.event_type,
+            payload=delivery.payload,
+            extra_headers=extra,
+        )
+        status_code, elapsed = response.status, response.elapsed_ms
+        excerpt = response.text()[:EXCERPT_CHARS]
+        if not 200 <= status_code < 300:
+            error = f"HTTP {status_code}"
+    except OutboundError as exc:
+        error = f"{type(exc).__name__}: {exc}"[:500]
+    except SecretUnreadable as exc:
+        error = str(exc)
+    elapsed = elapsed or int((time.monotonic() - started) * 1000)
+    success = not error
+    now = timezone.now()
+    attempts = delivery.attempts + 1
+    if success:
+        changes = {"status": WebhookEvent.Status.DELIVERED, "delivered_at": now}
+    elif attempts > len(settings.WEBHOOK_RETRY_DELAYS):
+        changes = {"status": WebhookEvent.Status.DEAD}
+    else:
+        delay = settings.WEBHOOK_RETRY_DELAYS[attempts - 1]
+        changes = {"next_attempt_at": now + timedelta(seconds=delay)}
+    with transaction.atomic():
+        updated = WebhookEvent.objects.filter(pk=delivery.pk, claim_token=claim_token).update(
+            attempts=attempts,
+            last_status_code=status_code,
+            last_error=error[:500],
+            claim_token=None,
+            locked_until=None,
+            **changes,
+        )
+        IntegrationLog.objects.create(
+            owner_id=owner_id,
+            kind=IntegrationLog.Kind.DELIVERY,
+            webhook_id=delivery.webhook_id,
+            integration_id=delivery.integration_id,
+            delivery_id=delivery.pk,
+            url=url[:2048],
+            status_code=status_code,
+            success=success,
+            duration_ms=elapsed,
+            error=error[:500],
+            response_excerpt=excerpt,
+        )
+    if not updated:
+        return None
+    return changes.get("status", WebhookEvent.Status.PENDING)
+
+
+def deliver_due(*, limit: int = 50) -> int:
+    """Dispatch new events and make one attempt at each due delivery; returns attempts made."""
+    outbox_dispatch()
+    made = 0
+    for delivery_id, token in deliveries_claim(limit=limit):
+        try:
+            delivery_attempt(delivery_id, token)
+        except Exception:  # one broken delivery must not stop the others; its lease expires
+            logger.exception("Webhook delivery %s failed unexpectedly", delivery_id)
+        made += 1
+    return made
+
+
+def delivery_retry(delivery: WebhookEvent) -> WebhookEvent:
+    """Re-queue a delivery now; a dead one starts its retries over."""
+    delivery.status = WebhookEvent.Status.PENDING
+    delivery.next_attempt_at = timezone.now()
+    delivery.claim_token = None
+    delivery.locked_until = None
+    if delivery.attempts > len(settings.WEBHOOK_RETRY_DELAYS):
+        delivery.attempts = 0
+    delivery.save(update_fields=["status", "next_attempt_at", "claim_token", "locked_until", "attempts"])
+    deliveries_kick(urgent=True)
+    return delivery
+
+
+# --- Who runs it --------------------------------------------------------------------------------
+
+_thread_lock = threading.Lock()
+_thread_wakeup = threading.Event()
+_thread: threading.Thread | None = None
+
+
+def _delivery_loop() -> None:
+    while True:
+        _thread_wakeup.wait(timeout=5)
+        _thread_wakeup.clear()
+        try:
+            while deliver_due():
+                pass
+        except Exception:
+            logger.exception("In-process webhook delivery failed; retrying shortly")
+        finally:
+            connection.close()
+
+
+def deliveries_kick(*, urgent: bool = False) -> None:
+    """Ask for a delivery run soon, after the current transaction commits (never inside it).
+
+    The in-process fallback is woken every time; with Celery, beat polls every few seconds and
+    only `urgent` kicks (an owner's retry, a publish) queue a run at once."""
+    if settings.WEBHOOK_DELIVERY == "thread":
+        transaction.on_commit(_thread_start)
+    elif settings.WEBHOOK_DELIVERY == "celery" and urgent:
+        from executions.tasks import deliver_due_webhooks
+
+        transaction.on_commit(deliver_due_webhooks.delay)
+
+
+def _thread_start() -> None:
+    global _thread
+    with _thread_lock:
+        if _thread is None or not _thread.is_alive():
+            _thread = threading.Thread(target=_delivery_loop, name="webhook-delivery", daemon=True)
+            _thread.start()
+    _thread_wakeup.set()

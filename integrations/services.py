@@ -1,0 +1,327 @@
+"""Owner operations on API connections, webhooks and integrations, and the test sends."""
+
+import base64
+import secrets
+import time
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from jsonschema import Draft202012Validator
+
+from integrations.crypto import secret_decrypt, secret_encrypt, secret_mask
+from integrations.models import ApiConnection, Integration, IntegrationLog, IntegrationTemplate, Webhook
+from integrations.outbound import OutboundBlocked, OutboundError, outbound_check_url, outbound_request
+from integrations.signing import send_signed
+
+EVENTS = ("session.started", "session.completed", "input.received", "chatbot.published")
+EXCERPT_CHARS = 1000
+
+
+def _check_url(url: str, field: str = "url") -> None:
+    try:
+        outbound_check_url(url)
+    except OutboundBlocked as exc:
+        raise ValidationError({field: str(exc)}) from exc
+
+
+def _check_events(events: list[str]) -> list[str]:
+    unknown = sorted(set(events) - set(EVENTS))
+    if unknown or not events:
+        raise ValidationError({"events": f"Choose among {', '.join(EVENTS)}."})
+    return sorted(set(events), key=EVENTS.index)
+
+
+def _check_chatbot(owner, chatbot):
+    if chatbot is not None and chatbot.owner_id != owner.pk:
+        raise ValidationError({"chatbot": "No such chatbot."})
+
+
+def new_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+# --- API connections ------------------------------------------------------------------------
+
+
+def _apply_connection_secret(connection: ApiConnection, secret: str | None) -> None:
+    if secret is not None:
+        connection.secret_encrypted = secret_encrypt(secret)
+        connection.secret_hint = secret_mask(secret)
+
+
+def _check_connection(connection: ApiConnection) -> None:
+    _check_url(connection.base_url, "base_url")
+    needs_name = connection.auth_type in (ApiConnection.AuthType.HEADER, ApiConnection.AuthType.QUERY)
+    if needs_name and not connection.auth_name:
+        raise ValidationError({"auth_name": "Name the header or query parameter that carries the key."})
+    needs_secret = connection.auth_type != ApiConnection.AuthType.NONE
+    if needs_secret and not connection.secret_encrypted:
+        raise ValidationError({"secret": "This authentication type needs a secret."})
+    connection.full_clean()
+
+
+@transaction.atomic
+def api_connection_create(owner, *, secret: str | None = None, **fields) -> ApiConnection:
+    connection = ApiConnection(owner=owner, **fields)
+    _apply_connection_secret(connection, secret)
+    _check_connection(connection)
+    connection.save()
+    return connection
+
+
+@transaction.atomic
+def api_connection_update(connection: ApiConnection, *, secret: str | None = None, **fields) -> ApiConnection:
+    for name, value in fields.items():
+        setattr(connection, name, value)
+    _apply_connection_secret(connection, secret)
+    _check_connection(connection)
+    connection.save()
+    return connection
+
+
+# --- Webhooks ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def webhook_create(owner, *, url: str, events: list[str], chatbot=None, name: str = "", is_active: bool = True):
+    """Returns (webhook, signing secret): the secret is shown this once."""
+    _check_url(url)
+    _check_chatbot(owner, chatbot)
+    secret = new_secret()
+    webhook = Webhook(
+        owner=owner,
+        url=url,
+        events=_check_events(events),
+        chatbot=chatbot,
+        name=name,
+        is_active=is_active,
+        secret_encrypted=secret_encrypt(secret),
+    )
+    webhook.full_clean()
+    webhook.save()
+    return webhook, secret
+
+
+@transaction.atomic
+def webhook_update(webhook: Webhook, **fields) -> Webhook:
+    if "url" in fields:
+        _check_url(fields["url"])
+    if "events" in fields:
+        fields["events"] = _check_events(fields["events"])
+    if "chatbot" in fields:
+        _check_chatbot(webhook.owner, fields["chatbot"])
+    for name, value in fields.items():
+        setattr(webhook, name, value)
+    webhook.full_clean()
+    webhook.save()
+    return webhook
+
+
+def webhook_rotate_secret(webhook: Webhook) -> str:
+    secret = new_secret()
+    webhook.secret_encrypted = secret_encrypt(secret)
+    webhook.save(update_fields=["secret_encrypted", "updated_at"])
+    return secret
+
+
+# --- Integrations -----------------------------------------------------------------------------
+
+
+def _check_config(template: IntegrationTemplate, config: dict) -> dict:
+    errors = {}
+    for error in Draft202012Validator(template.config_schema).iter_errors(config):
+        path = ".".join(["config", *[str(p) for p in error.absolute_path]])
+        errors.setdefault(path, []).append(error.message)
+    if errors:
+        raise ValidationError(errors)
+    _check_url(config.get("url", ""), "config.url")
+    return config
+
+
+@transaction.atomic
+def integration_create(
+    owner,
+    *,
+    template: IntegrationTemplate,
+    name: str,
+    config: dict,
+    events: list[str],
+    chatbot=None,
+    is_active: bool = True,
+) -> Integration:
+    _check_chatbot(owner, chatbot)
+    integration = Integration(
+        owner=owner,
+        template=template,
+        name=name,
+        config=_check_config(template, config),
+        events=_check_events(events),
+        chatbot=chatbot,
+        is_active=is_active,
+        secret_encrypted=secret_encrypt(new_secret()),
+    )
+    integration.full_clean()
+    integration.save()
+    return integration
+
+
+@transaction.atomic
+def integration_update(integration: Integration, **fields) -> Integration:
+    if "config" in fields:
+        fields["config"] = _check_config(integration.template, fields["config"])
+    if "events" in fields:
+        fields["events"] = _check_events(fields["events"])
+    if "chatbot" in fields:
+        _check_chatbot(integration.owner, fields["chatbot"])
+    for name, value in fields.items():
+        setattr(integration, name, value)
+    integration.full_clean()
+    integration.save()
+    return integration
+
+
+@transaction.atomic
+def integrations_bulk_action(owner, *, action: str, ids: list[int]) -> int:
+    """activate / deactivate / delete several of the owner's integrations; returns how many."""
+    targets = Integration.objects.filter(owner=owner, pk__in=ids)
+    if action == "delete":
+        count = targets.count()
+        targets.delete()
+        return count
+    return targets.update(is_active=action == "activate")
+
+
+# --- Test sends ---------------------------------------------------------------------------------
+
+
+def _log(owner, *, kind, url, method="POST", response=None, error="", elapsed_ms=0, hidden=(), **targets) -> dict:
+    status = response.status if response is not None else None
+    excerpt = _redacted(response.text()[:EXCERPT_CHARS], list(hidden)) if response is not None else ""
+    success = response is not None and 200 <= status < 300
+    IntegrationLog.objects.create(
+        owner=owner,
+        kind=kind,
+        url=url[:2048],
+        method=method,
+        status_code=status,
+        success=success,
+        duration_ms=response.elapsed_ms if response is not None else elapsed_ms,
+        error=error[:500],
+        response_excerpt=excerpt,
+        **targets,
+    )
+    return {
+        "success": success,
+        "status_code": status,
+        "duration_ms": response.elapsed_ms if response is not None else elapsed_ms,
+        "error": error,
+        "response_excerpt": excerpt,
+        "headers": {k: _redacted(v, list(hidden)) for k, v in response.headers.items()} if response is not None else {},
+    }
+
+
+def sample_event(event_type: str = "session.completed") -> dict:
+    return {
+        "id": f"test_{secrets.token_hex(8)}",
+        "type": event_type,
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "data": {
+            "session_id": "00000000-0000-4000-8000-000000000000",
+            "test": True,
+            "variables": {"name": "Ana", "email": "ana@example.com"},
+        },
+    }
+
+
+def webhook_test_send(owner, *, url: str, secret: str = "", event_type: str = "session.completed", **targets) -> dict:
+    """Send a signed sample event to `url` now; returns status and timing (and logs it)."""
+    _check_url(url)
+    payload = sample_event(event_type)
+    started = time.monotonic()
+    try:
+        response = send_signed(url, secret=secret, delivery_id=payload["id"], event_type=event_type, payload=payload)
+    except OutboundError as exc:
+        elapsed = int((time.monotonic() - started) * 1000)
+        return _log(
+            owner,
+            kind=IntegrationLog.Kind.TEST,
+            url=url,
+            error=f"{type(exc).__name__}: {exc}",
+            elapsed_ms=elapsed,
+            **targets,
+        )
+    return _log(owner, kind=IntegrationLog.Kind.TEST, url=url, response=response, **targets)
+
+
+def webhook_test(webhook: Webhook) -> dict:
+    return webhook_test_send(
+        webhook.owner, url=webhook.url, secret=secret_decrypt(webhook.secret_encrypted), webhook=webhook
+    )
+
+
+def integration_test(integration: Integration) -> dict:
+    return webhook_test_send(
+        integration.owner,
+        url=integration.config.get("url", ""),
+        secret=secret_decrypt(integration.secret_encrypted),
+        integration=integration,
+    )
+
+
+def _redacted(text: str, secrets_: list[str]) -> str:
+    for secret in secrets_:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def api_test(
+    owner, *, method: str, url: str, headers: dict, query: dict, body: str, connection=None, timeout: float = 10
+) -> dict:
+    """One request through the guard (a connection adds its base URL and auth); returns
+    status, headers and a body excerpt. The connection's secret never appears in what is
+    returned or logged, even when the server echoes it."""
+    request_headers, params, hidden = dict(headers), dict(query), []
+    target = url
+    if connection is not None:
+        if url.startswith(("http://", "https://")):
+            raise ValidationError({"url": "With a connection, give a path relative to its base URL."})
+        target = connection.base_url.rstrip("/") + "/" + url.lstrip("/") if url else connection.base_url
+        request_headers = {**connection.headers, **request_headers}
+        secret = secret_decrypt(connection.secret_encrypted)
+        hidden.append(secret)
+        kind = connection.auth_type
+        if kind == ApiConnection.AuthType.BEARER:
+            request_headers["Authorization"] = f"Bearer {secret}"
+        elif kind == ApiConnection.AuthType.HEADER:
+            request_headers[connection.auth_name] = secret
+        elif kind == ApiConnection.AuthType.QUERY:
+            params[connection.auth_name] = secret
+        elif kind == ApiConnection.AuthType.BASIC:
+            token = base64.b64encode(f"{connection.auth_name}:{secret}".encode()).decode()
+            request_headers["Authorization"] = f"Basic {token}"
+            hidden.append(token)
+    _check_url(target)
+    started = time.monotonic()
+    try:
+        response = outbound_request(
+            method,
+            target,
+            headers=request_headers,
+            params=params,
+            data=body.encode() if body else None,
+            timeout=timeout,
+        )
+    except OutboundError as exc:
+        elapsed = int((time.monotonic() - started) * 1000)
+        return _log(
+            owner,
+            kind=IntegrationLog.Kind.API_TEST,
+            url=target,
+            method=method,
+            error=f"{type(exc).__name__}: {exc}",
+            elapsed_ms=elapsed,
+        )
+    result = _log(owner, kind=IntegrationLog.Kind.API_TEST, url=target, method=method, response=response, hidden=hidden)
+    return result
