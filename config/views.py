@@ -81,10 +81,10 @@ def api_not_found(request, *args, **kwargs):
     body = {"detail": "Not found."}
     if not request.path.endswith("/"):
         try:
-            resolve(request.path + "/")
+            match = resolve(request.path + "/")
         except Resolver404:
-            pass
-        else:
+            match = None
+        if match is not None and match.func is not api_not_found:
             body["detail"] = f"Not found. Did you mean {request.path}/ (with a trailing slash)?"
     return JsonResponse(body, status=404)
 

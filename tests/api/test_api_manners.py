@@ -28,6 +28,7 @@ def test_missing_trailing_slash_gets_a_hint_not_a_redirect(api_client):
     response = api_client.post("/api/auth/login", {})
     assert response.status_code == 404
     assert "/api/auth/login/" in response.json()["detail"]
+    assert api_client.get("/api/nothing").json() == {"detail": "Not found."}
 
 
 def test_malformed_json_is_400(api_client):
