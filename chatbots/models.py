@@ -59,3 +59,8 @@ class ChatbotVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chatbot} v{self.number}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("A published version is immutable; publish a new one instead.")
+        super().save(*args, **kwargs)

@@ -212,6 +212,12 @@ def _persist_turn(
     hotpath.execute(writes)
     if result.flow_transitions:
         _record_flow_runs(session, snapshot, result.flow_transitions, now=now)
+    if state.status != ChatSession.Status.ACTIVE:
+        # The runner records no exits for a failed session: its open flow runs end here.
+        ended = FlowExecution.Status.FINISHED if state.status == "completed" else FlowExecution.Status.ABANDONED
+        FlowExecution.objects.filter(session=session, status=FlowExecution.Status.RUNNING).update(
+            status=ended, ended_at=now
+        )
     return rows
 
 

@@ -232,6 +232,7 @@ def test_runaway_loop_fails_the_session_with_a_message(api_client, settings):
     session = ChatSession.objects.get()
     assert session.status == "failed"
     assert session.logs.filter(level="error").exists()
+    assert list(session.flow_executions.values_list("status", flat=True)) == ["abandoned"]
     assert reply(api_client, session_id, "again").status_code == 409
 
 
@@ -284,3 +285,53 @@ def test_visitor_ip_is_stored_only_as_a_salted_hash(api_client):
     assert session.ip_hash and "203.0.113.9" not in session.ip_hash
     assert len(session.ip_hash) == 64
     assert session.user_agent == "TestAgent/1.0"
+
+
+def test_flow_link_runs_another_flow_and_records_flow_executions(api_client, user):
+    from components.graph import GraphDraft, graph_save
+    from components.services import chatbot_publish, flow_create
+    from flows.models import FlowExecution
+    from tests.factories import ChatbotFactory
+
+    bot = ChatbotFactory(owner=user)
+    sub = flow_create(
+        bot,
+        name="Ask email",
+        graph=GraphDraft(
+            nodes=[node("start", "start"), node("mail", "email_input", prompt="Email?", variable="email")],
+            edges=[edge("start", "mail")],
+            variables=[{"name": "email", "default": None}],
+        ),
+    )
+    graph_save(
+        bot.main_flow,
+        GraphDraft(
+            nodes=[
+                node("start", "start"),
+                node("link", "flow_link", flow=sub.pk),
+                node("bye", "message", text="Thanks, {{email}}"),
+                node("end", "end"),
+            ],
+            edges=[edge("start", "link"), edge("link", "bye"), edge("bye", "end")],
+            variables=[{"name": "email", "default": None}],
+        ),
+    )
+    chatbot_publish(bot, user=user)
+    turn = start(api_client, bot).json()
+    assert turn["input"]["node_id"] == "mail"
+    runs = list(FlowExecution.objects.order_by("id").values_list("flow_name", "status"))
+    assert runs == [("Main flow", "running"), ("Ask email", "running")]
+    done = reply(api_client, turn["session_id"], "ana@example.com").json()
+    assert done["status"] == "completed"
+    assert [m["text"] for m in done["messages"]] == ["Thanks, ana@example.com"]
+    runs = list(FlowExecution.objects.order_by("id").values_list("flow_name", "status"))
+    assert runs == [("Main flow", "finished"), ("Ask email", "finished")]
+    assert all(FlowExecution.objects.values_list("ended_at", flat=True))
+
+
+def test_published_versions_cannot_be_edited(user):
+    bot = published_bot(owner=user)
+    version = bot.live_version
+    version.changelog = "rewritten"
+    with pytest.raises(ValueError, match="immutable"):
+        version.save()
