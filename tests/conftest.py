@@ -7,6 +7,9 @@ from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
 
+# dns, network and outbound_settings: see tests/network.py.
+pytest_plugins = ["tests.network"]
+
 
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):

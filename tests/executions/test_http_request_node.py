@@ -3,7 +3,6 @@ through the public chat API. Every test stays on loopback: a fake resolver answe
 used here, and a guard on socket.connect fails the test for any other address."""
 
 import base64
-import errno
 import json
 import socket
 import time
@@ -22,72 +21,9 @@ from integrations.crypto import secret_encrypt
 from integrations.models import ApiConnection
 from tests.factories import edge, node, published_bot
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dns", "network", "outbound_settings")]
 
-_REAL_GETADDRINFO = socket.getaddrinfo
-_REAL_CONNECT = socket.socket.connect
-LOOPBACK = frozenset({"127.0.0.1", "::1"})
 SECRET = "s3cr3t-T0ken/+=value"
-
-
-# --- Network isolation --------------------------------------------------------------------------
-
-
-class FakeDNS:
-    """Answers names from a table and IP literals locally; any other name fails, offline."""
-
-    def __init__(self) -> None:
-        self.answers: dict[str, list[str]] = {}
-        self.lookups: list[str] = []
-
-    def __call__(self, host, port, family=0, type=0, proto=0, flags=0):  # socket.getaddrinfo's signature
-        name = host.decode() if isinstance(host, bytes) else str(host)
-        self.lookups.append(name)
-        addresses = self.answers.get(name.lower().rstrip("."))
-        if addresses is not None:
-            return [
-                (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (a, int(port or 0))) for a in addresses
-            ]
-        try:
-            return _REAL_GETADDRINFO(host, port, family, type, proto, flags | socket.AI_NUMERICHOST)
-        except socket.gaierror:
-            raise socket.gaierror(socket.EAI_NONAME, f"fake DNS has no answer for {name}") from None
-
-
-class NetworkGuard:
-    def __init__(self) -> None:
-        self.connected: list[tuple[str, int]] = []
-        self.refused: list[tuple[str, int]] = []
-
-    def connect(self, sock: socket.socket, address) -> None:
-        if address[0] in LOOPBACK:
-            self.connected.append((address[0], address[1]))
-            return _REAL_CONNECT(sock, address)
-        self.refused.append((address[0], address[1]))
-        raise ConnectionRefusedError(errno.ECONNREFUSED, "refused by the test network guard")
-
-
-@pytest.fixture(autouse=True)
-def dns(monkeypatch) -> FakeDNS:
-    fake = FakeDNS()
-    monkeypatch.setattr(socket, "getaddrinfo", fake)
-    return fake
-
-
-@pytest.fixture(autouse=True)
-def network(monkeypatch) -> Iterator[NetworkGuard]:
-    guard = NetworkGuard()
-    monkeypatch.setattr(socket.socket, "connect", lambda sock, address: guard.connect(sock, address))
-    yield guard
-    assert guard.refused == [], f"tried to connect outside loopback: {guard.refused}"
-
-
-@pytest.fixture(autouse=True)
-def _outbound_settings(settings) -> None:
-    settings.OUTBOUND_ALLOWED_HOSTS = []
-    settings.OUTBOUND_MAX_RESPONSE_BYTES = 1024 * 1024
-    settings.OUTBOUND_CONNECT_TIMEOUT = 2.0
-    settings.OUTBOUND_MAX_REDIRECTS = 3
 
 
 @pytest.fixture(scope="session")

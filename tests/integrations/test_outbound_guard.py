@@ -6,7 +6,6 @@ come from pytest-httpserver and are reached only through OUTBOUND_ALLOWED_HOSTS.
 """
 
 import datetime
-import errno
 import socket
 import ssl
 import threading
@@ -33,82 +32,9 @@ from integrations.outbound import (
 )
 from integrations.outbound import client as outbound_client
 
-_REAL_GETADDRINFO = socket.getaddrinfo
-_REAL_CONNECT = socket.socket.connect
-LOOPBACK = frozenset({"127.0.0.1", "::1"})
 PUBLIC_IP = "93.184.216.34"
 
-
-class FakeDNS:
-    """Answers from a table; IP literals in any spelling resolve locally; any other name fails."""
-
-    def __init__(self) -> None:
-        self._answers: dict[str, list[list[str]]] = {}
-        self.lookups: list[str] = []
-
-    def add(self, name: str, *answers: list[str]) -> None:
-        """Each list is one lookup's answer, in order; the last one keeps being given."""
-        self._answers[name] = list(answers)
-
-    def __call__(self, host, port, family=0, type=0, proto=0, flags=0):  # socket.getaddrinfo signature
-        name = host.decode() if isinstance(host, bytes) else str(host)
-        self.lookups.append(name)
-        queue = self._answers.get(name.lower().rstrip("."))
-        if queue is not None:
-            addresses = queue.pop(0) if len(queue) > 1 else queue[0]
-            return [_addrinfo(address, port) for address in addresses]
-        try:
-            return _REAL_GETADDRINFO(host, port, family, type, proto, flags | socket.AI_NUMERICHOST)
-        except socket.gaierror:
-            raise socket.gaierror(socket.EAI_NONAME, f"fake DNS has no answer for {name}") from None
-
-
-def _addrinfo(address: str, port) -> tuple:
-    port = int(port or 0)
-    if ":" in address:
-        return (socket.AF_INET6, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port, 0, 0))
-    return (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))
-
-
-class NetworkGuard:
-    def __init__(self) -> None:
-        self.connected: list[tuple[str, int]] = []
-        self.refused: list[tuple[str, int]] = []
-
-    def connect(self, sock: socket.socket, address) -> None:
-        target = (address[0], address[1])
-        if address[0] in LOOPBACK:
-            self.connected.append(target)
-            return _REAL_CONNECT(sock, address)
-        self.refused.append(target)
-        raise ConnectionRefusedError(errno.ECONNREFUSED, "refused by the test network guard")
-
-    def take_refused(self) -> list[tuple[str, int]]:
-        refused, self.refused = self.refused, []
-        return refused
-
-
-@pytest.fixture(autouse=True)
-def dns(monkeypatch) -> FakeDNS:
-    fake = FakeDNS()
-    monkeypatch.setattr(socket, "getaddrinfo", fake)
-    return fake
-
-
-@pytest.fixture(autouse=True)
-def network(monkeypatch) -> Iterator[NetworkGuard]:
-    guard = NetworkGuard()
-    monkeypatch.setattr(socket.socket, "connect", lambda sock, address: guard.connect(sock, address))
-    yield guard
-    assert guard.refused == [], f"tried to connect outside loopback: {guard.refused}"
-
-
-@pytest.fixture(autouse=True)
-def _outbound_settings(settings) -> None:
-    settings.OUTBOUND_ALLOWED_HOSTS = []
-    settings.OUTBOUND_MAX_RESPONSE_BYTES = 1024 * 1024
-    settings.OUTBOUND_CONNECT_TIMEOUT = 2.0
-    settings.OUTBOUND_MAX_REDIRECTS = 3
+pytestmark = pytest.mark.usefixtures("dns", "network", "outbound_settings")
 
 
 def _start_server(**kwargs) -> HTTPServer:
