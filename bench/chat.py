@@ -11,6 +11,7 @@ Figures, not assertions; compare ratios measured side by side, never absolute ti
 """
 
 import argparse
+import base64
 import http.client
 import json
 import os
@@ -182,6 +183,7 @@ def main() -> None:
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DEBUG": "False",
         "SECRET_KEY": "bench-" + uuid.uuid4().hex * 2,
+        "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(os.urandom(32)).decode(),
         "THROTTLE_RATE_CHAT_START": "100000000/min",
         "THROTTLE_RATE_CHAT_REPLY": "100000000/min",
         "EXECUTION_LOG_LEVELS": "warning,error",
