@@ -23,13 +23,18 @@ from chatbots.serializers import (
     PublishSerializer,
 )
 from components import services as builder
-from config.contract import ChatStartSerializer, ChatTurnSerializer
+from config.contract import (
+    AnalyticsSerializer,
+    ChatStartSerializer,
+    ChatTurnSerializer,
+    DateRangeSerializer,
+    ResultRowSerializer,
+)
 from config.renderers import CSVRenderer
 from config.schema import ERR_400, OWNER_ERRORS, WRITE_ERRORS
 from config.viewsets import OwnedModelViewSet, OwnedReadOnlyViewSet
 from executions import selectors as chat_data
 from executions import services as chat
-from executions.serializers import AnalyticsSerializer, DateRangeSerializer, ResultRowSerializer
 
 
 @extend_schema_view(

@@ -165,3 +165,42 @@ class ChatUploadResultSerializer(serializers.Serializer):
     name = serializers.CharField()
     size = serializers.IntegerField()
     content_type = serializers.CharField()
+
+
+# --- CONTRACT §4: results and analytics ------------------------------------------------------
+
+
+class ResultRowSerializer(serializers.Serializer):
+    session_id = serializers.UUIDField()
+    status = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+    answers = serializers.DictField()
+
+
+class AnalyticsInputSerializer(serializers.Serializer):
+    node_id = serializers.CharField()
+    reached = serializers.IntegerField()
+    answered = serializers.IntegerField()
+    dropped = serializers.IntegerField()
+
+
+class AnalyticsSerializer(serializers.Serializer):
+    starts = serializers.IntegerField()
+    completions = serializers.IntegerField()
+    completion_rate = serializers.FloatField()
+    inputs = AnalyticsInputSerializer(many=True)
+
+
+class DateRangeSerializer(serializers.Serializer):
+    """Query parameters shared by results, analytics and session lists."""
+
+    started_after = serializers.DateTimeField(required=False)
+    started_before = serializers.DateTimeField(required=False)
+    status = serializers.ChoiceField(choices=["active", "completed", "failed", "expired"], required=False)
+
+    def validate(self, attrs):
+        after, before = attrs.get("started_after"), attrs.get("started_before")
+        if after and before and after > before:
+            raise serializers.ValidationError({"started_before": "Must be after started_after."})
+        return attrs

@@ -95,42 +95,6 @@ class DashboardSerializer(serializers.Serializer):
     busiest_chatbots = BusiestChatbotSerializer(many=True)
 
 
-class ResultRowSerializer(serializers.Serializer):
-    session_id = serializers.UUIDField()
-    status = serializers.CharField()
-    started_at = serializers.DateTimeField()
-    completed_at = serializers.DateTimeField(allow_null=True)
-    answers = serializers.DictField()
-
-
-class AnalyticsInputSerializer(serializers.Serializer):
-    node_id = serializers.CharField()
-    reached = serializers.IntegerField()
-    answered = serializers.IntegerField()
-    dropped = serializers.IntegerField()
-
-
-class AnalyticsSerializer(serializers.Serializer):
-    starts = serializers.IntegerField()
-    completions = serializers.IntegerField()
-    completion_rate = serializers.FloatField()
-    inputs = AnalyticsInputSerializer(many=True)
-
-
-class DateRangeSerializer(serializers.Serializer):
-    """Query parameters shared by results, analytics and session lists."""
-
-    started_after = serializers.DateTimeField(required=False)
-    started_before = serializers.DateTimeField(required=False)
-    status = serializers.ChoiceField(choices=ChatSession.Status.choices, required=False)
-
-    def validate(self, attrs):
-        after, before = attrs.get("started_after"), attrs.get("started_before")
-        if after and before and after > before:
-            raise serializers.ValidationError({"started_before": "Must be after started_after."})
-        return attrs
-
-
 class WebhookDeliverySerializer(serializers.ModelSerializer):
     target = serializers.SerializerMethodField()
 
