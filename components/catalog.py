@@ -523,10 +523,6 @@ INPUT_TYPES = frozenset(name for name, c in COMPONENT_TYPES.items() if c.categor
 BLOCKING_TYPES = frozenset(name for name, c in COMPONENT_TYPES.items() if c.blocking)
 
 
-def component_type(name: str) -> ComponentType | None:
-    return COMPONENT_TYPES.get(name)
-
-
 def output_handles(type_name: str, config: dict) -> list[str]:
     """The handles a node of this type and configuration has, in display order."""
     component = COMPONENT_TYPES[type_name]

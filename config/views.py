@@ -49,10 +49,6 @@ API_ROOT_LINKS = {
 }
 
 
-def api_root_link_register(area: str, links: dict[str, str]) -> None:
-    API_ROOT_LINKS.setdefault(area, {}).update(links)
-
-
 @extend_schema(
     tags=["meta"],
     summary="Index of the API's endpoints",

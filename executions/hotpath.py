@@ -37,11 +37,10 @@ class _Select:
         if for_update and connection.features.has_select_for_update:
             self.sql += " FOR UPDATE"
         self.pk_field = model._meta.pk
-        self.converters = []
-        for field in fields:
-            column = field.get_col(table)
-            self.converters.append(connection.ops.get_db_converters(column) + column.get_db_converters(connection))
         self.columns = [field.get_col(table) for field in fields]
+        self.converters = [
+            connection.ops.get_db_converters(column) + column.get_db_converters(connection) for column in self.columns
+        ]
 
     def __call__(self, connection, pk):
         param = self.pk_field.get_db_prep_value(pk, connection)

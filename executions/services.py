@@ -61,11 +61,6 @@ def snapshot_for_version(version_uid: UUID) -> dict:
     return snapshot
 
 
-def snapshot_cache_clear() -> None:
-    with _SNAPSHOTS_LOCK:
-        _SNAPSHOTS.clear()
-
-
 # --- Helpers --------------------------------------------------------------------------------
 
 
@@ -207,8 +202,9 @@ def _persist_turn(
         events = list(events)
         if state.status == ChatSession.Status.COMPLETED:
             events.append(("session.completed", {"session_id": str(session.id), "variables": session.variables}))
-        writes.append(events_statement(session.chatbot_id, events))
-        deliveries_kick()
+        if events:
+            writes.append(events_statement(session.chatbot_id, events))
+            deliveries_kick()
     hotpath.execute(writes)
     if result.flow_transitions:
         _record_flow_runs(session, snapshot, result.flow_transitions, now=now)
@@ -359,6 +355,14 @@ def _parse_session_id(session_id: str) -> UUID:
         raise SessionNotFound("No such session.") from exc
 
 
+def session_get(session_id: str, *fields: str) -> ChatSession:
+    """The session with only `fields` loaded; raises SessionNotFound for unknown or malformed ids."""
+    session = ChatSession.objects.filter(pk=_parse_session_id(session_id)).only(*fields).first()
+    if session is None:
+        raise SessionNotFound("No such session.")
+    return session
+
+
 class _IdleTooLong(Exception):
     pass
 
@@ -455,10 +459,7 @@ _REPLY_FIELDS = (
 
 def session_read(session_id: str) -> dict:
     """The session's Turn (no new messages), its pending input and the whole transcript."""
-    uuid = _parse_session_id(session_id)
-    session = ChatSession.objects.filter(pk=uuid).only("id", "status", "state").first()
-    if session is None:
-        raise SessionNotFound("No such session.")
+    session = session_get(session_id, "id", "status", "state")
     transcript = [
         {
             "id": f"m{m.seq}",
@@ -468,7 +469,7 @@ def session_read(session_id: str) -> dict:
             "node_id": m.node_id,
             "created_at": m.created_at,
         }
-        for m in ChatMessage.objects.filter(session_id=uuid).order_by("seq")
+        for m in ChatMessage.objects.filter(session_id=session.pk).order_by("seq")
     ]
     return {
         "session_id": str(session.id),

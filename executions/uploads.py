@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 
-from executions.exceptions import SessionClosed, SessionNotFound, UploadRefused
+from executions.exceptions import SessionClosed, UploadRefused
 from executions.models import ChatSession, ChatUpload
 
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
@@ -31,11 +31,9 @@ def upload_create(session_id, *, upload) -> ChatUpload:
     Raises SessionNotFound, SessionClosed (not active, or the pending input takes no file)
     and UploadRefused (too large, or a type the input does not allow).
     """
-    from executions.services import _parse_session_id
+    from executions.services import session_get
 
-    session = ChatSession.objects.filter(pk=_parse_session_id(session_id)).only("id", "status", "state").first()
-    if session is None:
-        raise SessionNotFound("No such session.")
+    session = session_get(session_id, "id", "status", "state")
     pending = (session.state or {}).get("input") or {}
     if session.status != ChatSession.Status.ACTIVE or pending.get("type") != "file_upload":
         raise SessionClosed("This conversation is not waiting for a file.")

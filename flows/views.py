@@ -29,10 +29,6 @@ from flows.serializers import (
 )
 
 
-def _graph_response(draft: GraphDraft) -> dict:
-    return draft.as_dict()
-
-
 @extend_schema_view(
     list=extend_schema(summary="Flows of a chatbot", responses={200: FlowSerializer(many=True), **OWNER_ERRORS}),
     retrieve=extend_schema(summary="One flow", responses={200: FlowSerializer, **OWNER_ERRORS}),
@@ -144,12 +140,12 @@ class FlowViewSet(OwnedModelViewSet):
     def graph(self, request, chatbot_pk=None, pk=None):
         flow = self.get_object()
         if request.method == "GET":
-            return Response(_graph_response(graph_load(flow)))
+            return Response(graph_load(flow).as_dict())
         serializer = GraphSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         draft = graph_save(flow, GraphDraft(nodes=data["nodes"], edges=data["edges"], variables=data["variables"]))
-        return Response(_graph_response(draft))
+        return Response(draft.as_dict())
 
 
 @extend_schema_view(

@@ -37,6 +37,14 @@ def _check_chatbot(owner, chatbot):
         raise ValidationError({"chatbot": "No such chatbot."})
 
 
+def _save_changes(obj, fields: dict):
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    obj.full_clean()
+    obj.save()
+    return obj
+
+
 def new_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
 
@@ -111,11 +119,7 @@ def webhook_update(webhook: Webhook, **fields) -> Webhook:
         fields["events"] = _check_events(fields["events"])
     if "chatbot" in fields:
         _check_chatbot(webhook.owner, fields["chatbot"])
-    for name, value in fields.items():
-        setattr(webhook, name, value)
-    webhook.full_clean()
-    webhook.save()
-    return webhook
+    return _save_changes(webhook, fields)
 
 
 def webhook_rotate_secret(webhook: Webhook) -> str:
@@ -174,11 +178,7 @@ def integration_update(integration: Integration, **fields) -> Integration:
         fields["events"] = _check_events(fields["events"])
     if "chatbot" in fields:
         _check_chatbot(integration.owner, fields["chatbot"])
-    for name, value in fields.items():
-        setattr(integration, name, value)
-    integration.full_clean()
-    integration.save()
-    return integration
+    return _save_changes(integration, fields)
 
 
 @transaction.atomic
@@ -323,5 +323,4 @@ def api_test(
             error=f"{type(exc).__name__}: {exc}",
             elapsed_ms=elapsed,
         )
-    result = _log(owner, kind=IntegrationLog.Kind.API_TEST, url=target, method=method, response=response, hidden=hidden)
-    return result
+    return _log(owner, kind=IntegrationLog.Kind.API_TEST, url=target, method=method, response=response, hidden=hidden)
