@@ -100,15 +100,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     # A file, not the default shared in-memory database: threads in the concurrency tests
     # then wait for the write lock (busy timeout) instead of failing with "table is locked".
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test_db.sqlite3")}
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Server-side parameter binding lets psycopg prepare the statements a chat turn repeats
-    # (planned once per connection, not per reply) and skips client-side query splitting.
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = config(
-        "DB_SERVER_SIDE_BINDING", default=True, cast=bool
+    # Server-side binding plus prepared statements: the statements a chat turn repeats are
+    # parsed and planned once per connection, not on every reply. Django leaves preparing
+    # off for transaction-pooling PgBouncer before 1.21; set DB_PREPARE_THRESHOLD= (empty)
+    # behind such a pooler.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=config("DB_SERVER_SIDE_BINDING", default=True, cast=bool),
+        prepare_threshold=config("DB_PREPARE_THRESHOLD", default="5", cast=lambda v: int(v) if v else None),
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
