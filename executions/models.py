@@ -45,7 +45,9 @@ class ChatSession(models.Model):
         indexes = [
             models.Index(fields=["chatbot", "is_preview", "started_at"]),
             models.Index(fields=["chatbot", "status"]),
-            models.Index(fields=["status", "last_activity_at"]),
+            # Not on last_activity_at: every reply changes it, and an index on it would make
+            # every reply's UPDATE rewrite all of the table's indexes (no HOT update).
+            models.Index(fields=["status"], name="chatsession_status"),
         ]
 
     def __str__(self) -> str:
@@ -57,7 +59,8 @@ class ChatMessage(models.Model):
         BOT = "bot", "Bot"
         USER = "user", "User"
 
-    session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="messages")
+    # Indexed by the (session, seq) constraint; a second index would only slow every reply.
+    session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="messages", db_index=False)
     # Position in the conversation: the public id is "m<seq>", so visitors see no global count.
     seq = models.PositiveIntegerField()
     sender = models.CharField(max_length=8, choices=Sender.choices)
@@ -90,7 +93,6 @@ class UserInput(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["node_id", "is_valid"])]
 
     def __str__(self) -> str:
         return f"{self.node_id}={self.raw_value!r}"
@@ -99,7 +101,8 @@ class UserInput(models.Model):
 class InputReached(models.Model):
     """A session was shown an input node (once per node and session): analytics' `reached`."""
 
-    session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="inputs_reached")
+    # Indexed by the (session, node_id) constraint.
+    session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="inputs_reached", db_index=False)
     node_id = models.CharField(max_length=100)
     reached_at = models.DateTimeField(auto_now_add=True)
 
@@ -119,7 +122,8 @@ class ExecutionLog(models.Model):
         WARNING = "warning", "Warning"
         ERROR = "error", "Error"
 
-    session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="logs")
+    # Indexed by the (session, level) index.
+    session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="logs", db_index=False)
     node_id = models.CharField(max_length=100, blank=True)
     node_type = models.CharField(max_length=40, blank=True)
     level = models.CharField(max_length=8, choices=Level.choices, default=Level.INFO)
