@@ -15,10 +15,10 @@ from executions.models import OutboxEvent
 EVENT_TYPES = ("session.started", "input.received", "session.completed", "chatbot.published")
 
 
-def events_statement(chatbot_id: int, events: Iterable[tuple[str, dict]]):
+def events_statement(chatbot_id: int, events: Iterable[tuple[str, dict]], *, now=None):
     """One INSERT of the given (type, data) events for a chatbot, or None when there are none."""
-    rows = [OutboxEvent(chatbot_id=chatbot_id, type=event_type, data=data) for event_type, data in events]
-    return hotpath.insert_statement(rows)
+    rows = [{"chatbot_id": chatbot_id, "type": event_type, "data": data} for event_type, data in events]
+    return hotpath.insert_rows(OutboxEvent, rows, now=now)
 
 
 @receiver(chatbot_published, dispatch_uid="executions_outbox_chatbot_published")

@@ -7,11 +7,13 @@ preparation and conversion), then only executed. Changing a model changes these 
 with it; nothing here names a column by hand.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from django.db import connections
 from django.db.models import Model
 from django.db.models.constants import OnConflict
+from django.utils import timezone
 
 _cache: dict[tuple, object] = {}
 
@@ -85,32 +87,68 @@ def update_statement(obj: Model, names: Sequence[str], *, using: str = "default"
     return sql, params
 
 
-def insert_statement(
-    objs: Iterable[Model], *, ignore_conflicts: bool = False, using: str = "default"
+_REQUIRED = object()
+
+
+class _Insert:
+    """One model's INSERT: its columns, how a missing value is filled, and how each value is
+    prepared for the database."""
+
+    def __init__(self, connection, model: type[Model], *, ignore_conflicts: bool):
+        fields = [f for f in model._meta.concrete_fields if not (f.primary_key and f.auto_created)]
+        self.columns = [(f.attname, self._filler(f), f.get_db_prep_save) for f in fields]
+        self.timestamped = any(filler == "now" for _, filler, _ in self.columns)
+        names = ", ".join(_quote(connection, f.column) for f in fields)
+        on_conflict = OnConflict.IGNORE if ignore_conflicts else None
+        tail = connection.ops.on_conflict_suffix_sql(fields, on_conflict, None, None) if ignore_conflicts else ""
+        table = _quote(connection, model._meta.db_table)
+        self.head = f"{connection.ops.insert_statement(on_conflict=on_conflict)} {table} ({names}) VALUES "
+        self.tail = f" {tail}" if tail else ""
+        self.row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+
+    @staticmethod
+    def _filler(field):
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            return "now"
+        if field.has_default():
+            return field.get_default
+        return None if field.null else _REQUIRED
+
+    def __call__(self, connection, rows: Sequence[Mapping[str, Any]], now) -> Statement:
+        if self.timestamped and now is None:
+            now = timezone.now()
+        params = []
+        for row in rows:
+            for attname, filler, prep in self.columns:
+                value = row.get(attname, _REQUIRED)
+                if value is _REQUIRED:
+                    if filler is _REQUIRED:
+                        raise ValueError(f"insert_rows: no value for {attname!r}")
+                    value = now if filler == "now" else filler() if callable(filler) else filler
+                params.append(prep(value, connection))
+        return self.head + ", ".join([self.row] * len(rows)) + self.tail, params
+
+
+def insert_rows(
+    model: type[Model],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    ignore_conflicts: bool = False,
+    now=None,
+    using: str = "default",
 ) -> Statement | None:
-    """INSERT of new rows in one statement, filling auto_now(_add) fields; primary keys of
-    auto fields are not read back (the hot path never needs them). None when `objs` is empty."""
-    objs = list(objs)
-    if not objs:
+    """INSERT of `rows` (mappings of attname to value) in one statement; None when there are
+    none. A missing value takes the field's default; auto_now(_add) fields take `now` (one
+    timestamp for the whole statement). Primary keys of auto fields are not read back: the
+    hot path never needs them, and it skips building model instances."""
+    if not rows:
         return None
     connection = connections[using]
-    model = type(objs[0])
     key = ("insert", connection.alias, model, ignore_conflicts)
-    cached = _cache.get(key)
-    if cached is None:
-        fields = [f for f in model._meta.concrete_fields if not (f.primary_key and f.auto_created)]
-        columns = ", ".join(_quote(connection, f.column) for f in fields)
-        on_conflict = OnConflict.IGNORE if ignore_conflicts else None
-        head = (
-            f"{connection.ops.insert_statement(on_conflict=on_conflict)} {_quote(connection, model._meta.db_table)} "
-            f"({columns}) VALUES "
-        )
-        tail = connection.ops.on_conflict_suffix_sql(fields, on_conflict, None, None) if ignore_conflicts else ""
-        cached = _cache[key] = (fields, head, "(" + ", ".join(["%s"] * len(fields)) + ")", tail)
-    fields, head, row, tail = cached
-    sql = head + ", ".join([row] * len(objs)) + (" " + tail if tail else "")
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
-    return sql, params
+    statement = _cache.get(key)
+    if statement is None:
+        statement = _cache[key] = _Insert(connection, model, ignore_conflicts=ignore_conflicts)
+    return statement(connection, rows, now)
 
 
 def execute(statements: Iterable[Statement | None], *, using: str = "default") -> None:

@@ -113,24 +113,35 @@ def _display(answer_raw: Any, answer_parsed: Any, pending_input: dict | None) ->
     return "" if value is None else str(value)
 
 
-def _message_rows(session: ChatSession, result: TurnResult, *, user_text: str | None, node_id: str) -> list:
+def _message_rows(session: ChatSession, result: TurnResult, *, user_text: str | None, node_id: str) -> list[dict]:
+    """The turn's ChatMessage rows: the visitor's answer as shown, then the bot's messages."""
     rows = []
     seq = session.message_count
     if user_text is not None:
         seq += 1
         rows.append(
-            ChatMessage(
-                session=session, seq=seq, sender="user", type="text", content={"text": user_text}, node_id=node_id
-            )
+            {
+                "session_id": session.pk,
+                "seq": seq,
+                "sender": "user",
+                "type": "text",
+                "content": {"text": user_text},
+                "node_id": node_id,
+            }
         )
     for message in result.messages:
         seq += 1
         body = message.to_dict()
         content = {k: v for k, v in body.items() if k not in ("node_id", "type")}
         rows.append(
-            ChatMessage(
-                session=session, seq=seq, sender="bot", type=message.type, content=content, node_id=message.node_id
-            )
+            {
+                "session_id": session.pk,
+                "seq": seq,
+                "sender": "bot",
+                "type": message.type,
+                "content": content,
+                "node_id": message.node_id,
+            }
         )
     return rows
 
@@ -144,7 +155,7 @@ def _persist_turn(
     answered_node: str = "",
     created: bool = False,
     events=(),
-) -> list[ChatMessage]:
+) -> list[dict]:
     """Write what a turn produced: the session row, messages, answer, logs, reached inputs and
     flow runs. The caller holds the session's lock (or has just created it)."""
     now = timezone.now()
@@ -167,43 +178,44 @@ def _persist_turn(
     if created:
         session.save()
     writes = [] if created else [hotpath.update_statement(session, _TURN_FIELDS)]
-    writes.append(hotpath.insert_statement(rows))
+    writes.append(hotpath.insert_rows(ChatMessage, rows, now=now))
     answer = result.answer
     if answer is not None:
-        user_input = UserInput(
-            session=session,
-            node_id=answer.node_id,
-            node_type=_node_type(snapshot, answer.node_id),
-            variable=answer.variable or "",
-            raw_value=answer.raw,
-            parsed_value=answer.parsed if answer.valid else None,
-            is_valid=answer.valid,
-            error=(answer.error or "")[:500],
-        )
-        writes.append(hotpath.insert_statement([user_input]))
+        user_input = {
+            "session_id": session.pk,
+            "node_id": answer.node_id,
+            "node_type": _node_type(snapshot, answer.node_id),
+            "variable": answer.variable or "",
+            "raw_value": answer.raw,
+            "parsed_value": answer.parsed if answer.valid else None,
+            "is_valid": answer.valid,
+            "error": (answer.error or "")[:500],
+        }
+        writes.append(hotpath.insert_rows(UserInput, [user_input], now=now))
+    levels = settings.EXECUTION_LOG_LEVELS
     logs = [
-        ExecutionLog(
-            session=session,
-            node_id=log.node_id,
-            node_type=log.node_type,
-            level=log.level,
-            message=log.message[:1000],
-            details=dict(log.details),
-            duration_ms=log.duration_ms,
-        )
+        {
+            "session_id": session.pk,
+            "node_id": log.node_id,
+            "node_type": log.node_type,
+            "level": log.level,
+            "message": log.message[:1000],
+            "details": dict(log.details),
+            "duration_ms": log.duration_ms,
+        }
         for log in result.logs
-        if log.level in settings.EXECUTION_LOG_LEVELS
+        if log.level in levels
     ]
-    writes.append(hotpath.insert_statement(logs))
+    writes.append(hotpath.insert_rows(ExecutionLog, logs, now=now))
     if result.input is not None and (answer is None or answer.valid):
-        reached = InputReached(session=session, node_id=result.input.node_id)
-        writes.append(hotpath.insert_statement([reached], ignore_conflicts=True))
+        reached = {"session_id": session.pk, "node_id": result.input.node_id}
+        writes.append(hotpath.insert_rows(InputReached, [reached], ignore_conflicts=True, now=now))
     if not session.is_preview:
         events = list(events)
         if state.status == ChatSession.Status.COMPLETED:
             events.append(("session.completed", {"session_id": str(session.id), "variables": session.variables}))
         if events:
-            writes.append(events_statement(session.chatbot_id, events))
+            writes.append(events_statement(session.chatbot_id, events, now=now))
             deliveries_kick()
     hotpath.execute(writes)
     if result.flow_transitions:
@@ -259,19 +271,19 @@ def _record_flow_runs(session: ChatSession, snapshot: dict, transitions, *, now)
             )
 
 
-def turn_payload(session: ChatSession, messages: list[ChatMessage], input_request: dict | None, actions) -> dict:
-    """The CONTRACT §3 Turn."""
+def turn_payload(session: ChatSession, messages: list[dict], input_request: dict | None, actions) -> dict:
+    """The CONTRACT §3 Turn; `messages` are the turn's ChatMessage rows."""
     return {
         "session_id": str(session.id),
         "status": session.status,
-        "messages": [message_payload(m) for m in messages if m.sender == ChatMessage.Sender.BOT],
+        "messages": [message_payload(m) for m in messages if m["sender"] == ChatMessage.Sender.BOT],
         "input": input_request if session.status == ChatSession.Status.ACTIVE else None,
         "actions": [dict(a) for a in actions],
     }
 
 
-def message_payload(message: ChatMessage) -> dict:
-    return {"id": f"m{message.seq}", "node_id": message.node_id, "type": message.type, **message.content}
+def message_payload(message: dict) -> dict:
+    return {"id": f"m{message['seq']}", "node_id": message["node_id"], "type": message["type"], **message["content"]}
 
 
 # --- Public chat ----------------------------------------------------------------------------
