@@ -33,12 +33,11 @@ class IPScopedRateThrottle(SimpleRateThrottle):
         now = time.time()
         window = int(now // self.duration)
         key = f"throttle:{self.scope}:{self.get_ident(request)}:{window}"
-        self.cache.add(key, 0, timeout=self.duration + 1)
         try:
             count = self.cache.incr(key)
-        except ValueError:  # evicted between add and incr: start the window again
-            self.cache.set(key, 1, timeout=self.duration + 1)
-            count = 1
+        except ValueError:  # the window's first request (or its counter was evicted)
+            # add() fails only if another process opened the window first: count on from it.
+            count = 1 if self.cache.add(key, 1, timeout=self.duration + 1) else self.cache.incr(key)
         self.window_end = (window + 1) * self.duration
         self.now = now
         return count <= self.num_requests

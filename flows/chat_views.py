@@ -18,6 +18,7 @@ from config.contract import (
     ChatTurnSerializer,
     ChatUploadResultSerializer,
     ChatUploadSerializer,
+    validated,
 )
 from config.schema import ERR_400, ERR_404, ERR_409, ERR_410, ERR_429
 from config.throttling import IPScopedRateThrottle
@@ -48,11 +49,10 @@ class ChatStartView(PublicChatView):
         responses={201: ChatTurnSerializer, 400: ERR_400, 403: ERR_404, 404: ERR_404, 429: ERR_429},
     )
     def post(self, request, public_id: str):
-        serializer = ChatStartSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        body = validated(ChatStartSerializer, request.data)
         turn = services.session_start(
             public_id=public_id,
-            variables=serializer.validated_data["variables"],
+            variables=body["variables"],
             user_agent=request.headers.get("User-Agent", ""),
             referrer=request.headers.get("Referer", ""),
             ip=self._ip(request),
@@ -71,12 +71,11 @@ class ChatReplyView(PublicChatView):
         responses={200: ChatTurnSerializer, 400: ERR_400, **SESSION_ERRORS},
     )
     def post(self, request, session_id: str):
-        serializer = ChatReplySerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        body = validated(ChatReplySerializer, request.data)
         turn = services.session_reply(
             session_id,
-            value=serializer.validated_data["value"],
-            node_id=serializer.validated_data.get("node_id"),
+            value=body["value"],
+            node_id=body.get("node_id"),
             origin=self._origin(request),
         )
         return Response(turn)
