@@ -6,6 +6,8 @@
   endpoint, then through chat start + replies; reports requests/s, p50 and p99 for both and
   the ratio.
 - Counts SQL queries per reply for 10-, 1,000- and 10,000-node flows.
+- On Linux, also reports the CPU time the gunicorn processes spent per request (not the
+  database server's, nor the load generator's, which share the same cores).
 
 Figures, not assertions; compare ratios measured side by side, never absolute times.
 """
@@ -156,6 +158,23 @@ class Load:
         return self.run(worker)
 
 
+def process_cpu_seconds(root_pid: int) -> float | None:
+    """User + system CPU of a process and its children (Linux /proc); None elsewhere."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    try:
+        pids = [root_pid]
+        with open(f"/proc/{root_pid}/task/{root_pid}/children") as handle:
+            pids += [int(pid) for pid in handle.read().split()]
+        total = 0
+        for pid in pids:
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / tick
+    except OSError:
+        return None
+
+
 def wait_until_up(base: str, timeout: float = 30) -> None:
     parsed = urlparse(base)
     deadline = time.time() + timeout
@@ -214,17 +233,25 @@ def main() -> None:
         wait_until_up(base)
         load = Load(base, args.threads, args.seconds)
         load.chat(seeded["bots"][10], replies_per_session=2)  # warm both workers' snapshot caches
+        cpu = [process_cpu_seconds(server.pid)]
         bare = load.bare()
+        cpu.append(process_cpu_seconds(server.pid))
         chat = load.chat(seeded["bots"][10])
+        cpu.append(process_cpu_seconds(server.pid))
+        if None not in cpu:
+            bare["cpu_ms"] = 1000 * (cpu[1] - cpu[0]) / max(1, bare["requests"])
+            chat["cpu_ms"] = 1000 * (cpu[2] - cpu[1]) / max(1, chat["requests"])
         vendor = "postgresql" if env["DATABASE_URL"].startswith("postgres") else "sqlite"
         print(
             f"database: {vendor}; gunicorn 2 workers x {args.gunicorn_threads} threads; "
-            f"{args.threads} clients; {args.seconds:g} s per measurement"
+            f"{args.threads} clients; {args.seconds:g} s per measurement; "
+            f"runner logs kept: {env['EXECUTION_LOG_LEVELS']}"
         )
         for label, figures in (("bare DRF endpoint", bare), ("chat reply", chat)):
             print(
                 f"{label:>18}: {figures['per_second']:8.1f} req/s  p50 {figures['p50_ms']:6.1f} ms  "
                 f"p99 {figures['p99_ms']:6.1f} ms  ({figures['requests']} requests, {figures['errors']} errors)"
+                + (f"  server CPU {figures['cpu_ms']:.2f} ms/request" if "cpu_ms" in figures else "")
             )
         print(f"reply throughput = {100 * chat['per_second'] / bare['per_second']:.0f}% of the bare endpoint's")
         for size, count in seeded["queries"].items():

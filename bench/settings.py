@@ -1,5 +1,7 @@
 """Settings for `make bench`: the project's own, plus a bare DRF endpoint to compare against."""
 
+import warnings
+
 from config.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"
@@ -7,3 +9,6 @@ DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 SECURE_SSL_REDIRECT = False
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+
+# The bench serves no static files; whitenoise would warn that collectstatic never ran.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
