@@ -2,17 +2,72 @@
 
 The chat path adds its events to the turn's single batch of writes; other callers (publishing)
 write them directly. Delivery happens later, in the webhook worker, never inside a chat turn.
+
+Events are written only for a chatbot that an active webhook or integration of its owner
+covers (the bot's own or an owner-wide one), whatever their event types: the worker still
+matches types, and a bot nobody listens to writes no outbox rows at all.
 """
 
 from collections.abc import Iterable
 
+from django.db import connections
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 from django.dispatch import receiver
 
+from chatbots.models import Chatbot
 from chatbots.signals import chatbot_published
 from executions import hotpath
-from executions.models import OutboxEvent
+from executions.models import ChatSession, OutboxEvent
+from integrations.models import Integration, Webhook
 
 EVENT_TYPES = ("session.started", "input.received", "session.completed", "chatbot.published")
+
+
+def subscribed_sql(connection, *, chatbot: str, owner: str) -> str:
+    """A boolean SQL expression: is the chatbot `chatbot` (an SQL expression for its id), whose
+    owner is `owner` (one for the owner's id), covered by an active webhook or integration?
+    Takes no parameters, so it can join any precompiled statement."""
+    quote = connection.ops.quote_name
+
+    def covered_by(model) -> str:
+        meta = model._meta
+        table = quote(meta.db_table)
+
+        def column(name: str) -> str:
+            return f"{table}.{quote(meta.get_field(name).column)}"
+
+        return (
+            f"EXISTS (SELECT 1 FROM {table} WHERE {column('owner')} = {owner} AND {column('is_active')} "  # noqa: S608 (quoted model identifiers)
+            f"AND ({column('chatbot')} IS NULL OR {column('chatbot')} = {chatbot}))"
+        )
+
+    return f"({covered_by(Webhook)} OR {covered_by(Integration)})"
+
+
+def chatbot_subscribed(using: str = "default") -> RawSQL:
+    """`subscribed_sql` for a query on Chatbot (an annotation)."""
+    connection = connections[using]
+    table = connection.ops.quote_name(Chatbot._meta.db_table)
+    sql = subscribed_sql(
+        connection,
+        chatbot=f"{table}.{connection.ops.quote_name(Chatbot._meta.pk.column)}",
+        owner=f"{table}.{connection.ops.quote_name(Chatbot._meta.get_field('owner').column)}",
+    )
+    return RawSQL(sql, (), output_field=BooleanField())  # noqa: S611 (quoted model identifiers, no input)
+
+
+def session_subscribed_sql(using: str = "default") -> str:
+    """`subscribed_sql` for a query on ChatSession (the session's chatbot and its owner)."""
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    bot = f"{quote(ChatSession._meta.db_table)}.{quote(ChatSession._meta.get_field('chatbot').column)}"
+    chatbots = quote(Chatbot._meta.db_table)
+    owner = (
+        f"(SELECT {chatbots}.{quote(Chatbot._meta.get_field('owner').column)} FROM {chatbots} "  # noqa: S608 (quoted model identifiers)
+        f"WHERE {chatbots}.{quote(Chatbot._meta.pk.column)} = {bot})"
+    )
+    return subscribed_sql(connection, chatbot=bot, owner=owner)
 
 
 def events_statement(chatbot_id: int, events: Iterable[tuple[str, dict]], *, now=None):
@@ -26,6 +81,9 @@ def _on_chatbot_published(sender, *, chatbot, version, **kwargs) -> None:
     # Runs inside the publishing transaction: the event exists exactly when the version does.
     from executions.webhooks import deliveries_kick
 
+    subscribed = Chatbot.objects.filter(pk=chatbot.pk).annotate(subscribed=chatbot_subscribed())
+    if not subscribed.values_list("subscribed", flat=True).get():
+        return
     OutboxEvent.objects.create(
         chatbot=chatbot,
         type="chatbot.published",

@@ -7,7 +7,7 @@ preparation and conversion), then only executed. Changing a model changes these 
 with it; nothing here names a column by hand.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import connections
@@ -27,16 +27,25 @@ def _fields(model: type[Model], names: Sequence[str]):
 
 
 class _Select:
-    def __init__(self, connection, model: type[Model], names: Sequence[str], *, for_update: bool):
+    def __init__(
+        self, connection, model: type[Model], names: Sequence[str], *, for_update: bool, flags: Mapping[str, str]
+    ):
         # Model.from_db takes values in the model's field order, whatever order `names` has.
         wanted = {f.attname for f in _fields(model, names)}
         fields = [f for f in model._meta.concrete_fields if f.attname in wanted]
         self.model, self.names, self.alias = model, [f.attname for f in fields], connection.alias
+        self.flags = list(flags)
         table = model._meta.db_table
-        columns = ", ".join(f"{_quote(connection, table)}.{_quote(connection, f.column)}" for f in fields)
+        columns = ", ".join(
+            [f"{_quote(connection, table)}.{_quote(connection, f.column)}" for f in fields] + list(flags.values())
+        )
         pk = _quote(connection, model._meta.pk.column)
         self.sql = f"SELECT {columns} FROM {_quote(connection, table)} WHERE {pk} = %s"  # noqa: S608 (quoted model identifiers)
-        if for_update and connection.features.has_select_for_update:
+        # NO KEY UPDATE where there is one: it still queues writers of the row, but lets other
+        # transactions insert rows that point at it (uploads during a turn).
+        if for_update and connection.features.has_select_for_no_key_update:
+            self.sql += " FOR NO KEY UPDATE"
+        elif for_update and connection.features.has_select_for_update:
             self.sql += " FOR UPDATE"
         self.pk_field = model._meta.pk
         self.columns = [field.get_col(table) for field in fields]
@@ -51,20 +60,36 @@ class _Select:
             row = cursor.fetchone()
         if row is None:
             return None
-        values = list(row)
+        values = list(row[: len(self.names)])
         for index, converters in enumerate(self.converters):
             for converter in converters:
                 values[index] = converter(values[index], self.columns[index], connection)
-        return self.model.from_db(self.alias, self.names, values)
+        obj = self.model.from_db(self.alias, self.names, values)
+        for name, value in zip(self.flags, row[len(self.names) :], strict=True):
+            setattr(obj, name, bool(value))
+        return obj
 
 
-def select_one(model: type[Model], pk, names: Sequence[str], *, for_update: bool = False, using: str = "default"):
-    """`model` row `pk` with only the fields `names` (or None); FOR UPDATE where supported."""
+def select_one(
+    model: type[Model],
+    pk,
+    names: Sequence[str],
+    *,
+    for_update: bool = False,
+    flags: Callable[[], Mapping[str, str]] | None = None,
+    using: str = "default",
+):
+    """`model` row `pk` with only the fields `names` (or None); FOR UPDATE where supported.
+
+    `flags` gives boolean SQL expressions (no parameters) to read with the row, set on the
+    instance under their names; it is called once per process, when the statement is built."""
     connection = connections[using]
-    key = ("select", connection.alias, model, tuple(names), for_update)
+    key = ("select", connection.alias, model, tuple(names), for_update, flags)
     statement = _cache.get(key)
     if statement is None:
-        statement = _cache[key] = _Select(connection, model, names, for_update=for_update)
+        statement = _cache[key] = _Select(
+            connection, model, names, for_update=for_update, flags=flags(using) if flags else {}
+        )
     return statement(connection, pk)
 
 

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from chatbots.models import Chatbot, ChatbotVersion
 from executions import hotpath
-from executions.events import events_statement
+from executions.events import chatbot_subscribed, events_statement, session_subscribed_sql
 from executions.exceptions import (
     ChatbotUnavailable,
     OriginNotAllowed,
@@ -155,9 +155,11 @@ def _persist_turn(
     answered_node: str = "",
     created: bool = False,
     events=(),
+    subscribed: bool = False,
 ) -> list[dict]:
-    """Write what a turn produced: the session row, messages, answer, logs, reached inputs and
-    flow runs. The caller holds the session's lock (or has just created it)."""
+    """Write what a turn produced: the session row, messages, answer, logs, reached inputs,
+    flow runs and, when someone subscribes to the bot's events (`subscribed`), its events.
+    The caller holds the session's lock (or has just created it)."""
     now = timezone.now()
     state = result.state
     session.variables = dict(state.variables)
@@ -210,7 +212,7 @@ def _persist_turn(
     if result.input is not None and (answer is None or answer.valid):
         reached = {"session_id": session.pk, "node_id": result.input.node_id}
         writes.append(hotpath.insert_rows(InputReached, [reached], ignore_conflicts=True, now=now))
-    if not session.is_preview:
+    if subscribed and not session.is_preview:
         events = list(events)
         if state.status == ChatSession.Status.COMPLETED:
             events.append(("session.completed", {"session_id": str(session.id), "variables": session.variables}))
@@ -306,6 +308,7 @@ def session_start(
         Chatbot.objects.filter(public_id=public_id, status=Chatbot.Status.PUBLISHED, live_version__isnull=False)
         .select_related("live_version")
         .only("id", "behavior", "owner_id", "live_version__uid", "live_version__chatbot_id")
+        .annotate(subscribed=chatbot_subscribed())
         .first()
     )
     if chatbot is None:
@@ -320,6 +323,7 @@ def session_start(
         user_agent=user_agent,
         referrer=referrer,
         ip=ip,
+        subscribed=chatbot.subscribed,
     )
 
 
@@ -339,6 +343,7 @@ def _start(
     referrer: str = "",
     ip: str | None = None,
     preview: bool = False,
+    subscribed: bool = False,
 ) -> dict:
     behavior = chatbot.behavior or {}
     session = ChatSession(
@@ -355,8 +360,8 @@ def _start(
     )
     session.started_at = timezone.now()
     result = run_start(snapshot, context=_context(str(session.id), chatbot_id=chatbot.pk), variables=variables)
-    events = [] if preview else [("session.started", {"session_id": str(session.id), "chatbot_id": chatbot.pk})]
-    rows = _persist_turn(session, result, snapshot=snapshot, created=True, events=events)
+    events = [("session.started", {"session_id": str(session.id), "chatbot_id": chatbot.pk})]
+    rows = _persist_turn(session, result, snapshot=snapshot, created=True, events=events, subscribed=subscribed)
     return turn_payload(session, rows, session.state["input"], result.actions)
 
 
@@ -398,7 +403,7 @@ def session_reply(session_id: str, *, value: Any, node_id: str | None = None, or
 
 @transaction.atomic
 def _reply(uuid: UUID, *, value: Any, node_id: str | None, origin: str | None) -> dict:
-    session = hotpath.select_one(ChatSession, uuid, _REPLY_FIELDS, for_update=True)
+    session = hotpath.select_one(ChatSession, uuid, _REPLY_FIELDS, for_update=True, flags=_reply_flags)
     if session is None:
         raise SessionNotFound("No such session.")
     _check_origin(session.allowed_origins, origin)
@@ -431,7 +436,7 @@ def _reply(uuid: UUID, *, value: Any, node_id: str | None, origin: str | None) -
     answer = result.answer
     user_text = _display(answer.raw, answer.parsed if answer.valid else None, pending_input) if answer else None
     events = []
-    if answer is not None and answer.valid and not session.is_preview:
+    if answer is not None and answer.valid and session.subscribed:
         events.append(
             (
                 "input.received",
@@ -444,9 +449,19 @@ def _reply(uuid: UUID, *, value: Any, node_id: str | None, origin: str | None) -
             )
         )
     rows = _persist_turn(
-        session, result, snapshot=snapshot, user_text=user_text, answered_node=answered_node, events=events
+        session,
+        result,
+        snapshot=snapshot,
+        user_text=user_text,
+        answered_node=answered_node,
+        events=events,
+        subscribed=session.subscribed,
     )
     return turn_payload(session, rows, session.state["input"], result.actions)
+
+
+def _reply_flags(using: str) -> dict[str, str]:
+    return {"subscribed": session_subscribed_sql(using)}
 
 
 _REPLY_FIELDS = (

@@ -8,6 +8,7 @@ from django.utils import timezone
 import pytest
 from werkzeug import Response
 
+import components.services
 from executions import webhooks
 from executions.models import OutboxEvent, WebhookEvent
 from integrations.crypto import secret_decrypt
@@ -117,11 +118,61 @@ def test_only_matching_active_subscriptions_get_deliveries(auth_client, api_clie
     assert list(WebhookEvent.objects.values_list("webhook_id", flat=True)) == [everywhere["id"]]
 
 
-def test_events_without_subscribers_leave_nothing_behind(api_client, bot):
-    play(api_client, bot, ["Ana"])
-    webhooks.outbox_dispatch()
+def test_a_chatbot_nobody_subscribes_to_writes_no_events(api_client, bot):
+    play(api_client, bot, ["Ana", "ana@example.com", "yes"])
+    components.services.chatbot_publish(bot, user=bot.owner)
     assert not OutboxEvent.objects.exists()
+    webhooks.outbox_dispatch()
     assert not WebhookEvent.objects.exists()
+
+
+def _events_of_one_chat(api_client, bot) -> set[str]:
+    OutboxEvent.objects.all().delete()
+    play(api_client, bot, ["Ana"])
+    return set(OutboxEvent.objects.values_list("type", flat=True))
+
+
+def test_events_are_written_only_while_an_active_subscription_covers_the_chatbot(
+    auth_client, api_client, target, bot, user, other_user
+):
+    other_bot = published_bot(owner=user)
+    _create(auth_client, target, chatbot=other_bot.pk)
+    Webhook.objects.create(owner=other_user, url=target.url_for("/x"), events=["input.received"], secret_encrypted="")
+    assert _events_of_one_chat(api_client, bot) == set()  # another bot's, another owner's
+
+    everywhere = _create(auth_client, target, events=["session.completed"])
+    assert _events_of_one_chat(api_client, bot) == {"session.started", "input.received"}
+
+    auth_client.patch(f"{URL}{everywhere['id']}/", {"is_active": False}, format="json")
+    assert _events_of_one_chat(api_client, bot) == set()
+
+    auth_client.post(
+        "/api/integrations/integrations/",
+        {"name": "Team", "template": "slack", "config": {"url": target.url_for("/s")}, "events": ["session.started"]},
+        format="json",
+    )
+    assert _events_of_one_chat(api_client, bot) == {"session.started", "input.received"}
+
+
+def test_a_subscription_made_during_a_chat_gets_the_rest_of_it(auth_client, api_client, target, bot):
+    session_id = play(api_client, bot, ["Ana"])
+    assert not OutboxEvent.objects.exists()
+    _create(auth_client, target, chatbot=bot.pk)
+    for value in ("ana@example.com", "yes"):
+        api_client.post(f"/api/flows/public/sessions/{session_id}/reply/", {"value": value}, format="json")
+    assert sorted(OutboxEvent.objects.values_list("type", flat=True)) == [
+        "input.received",
+        "input.received",
+        "session.completed",
+    ]
+
+
+def test_publishing_writes_its_event_only_for_subscribed_chatbots(auth_client, target, bot):
+    components.services.chatbot_publish(bot, user=bot.owner)
+    assert not OutboxEvent.objects.exists()
+    _create(auth_client, target, chatbot=bot.pk, events=["chatbot.published"])
+    components.services.chatbot_publish(bot, user=bot.owner)
+    assert list(OutboxEvent.objects.values_list("type", flat=True)) == ["chatbot.published"]
 
 
 def test_failing_target_is_retried_with_backoff_until_it_succeeds(auth_client, api_client, target, bot, settings):
