@@ -80,7 +80,12 @@ def _context(session_id: str, *, chatbot_id: int, counters: Mapping[str, int] | 
         max_steps=settings.RUNNER_MAX_STEPS,
         http=http_caller(session_id, chatbot_id=chatbot_id),
         send_email=email_sender(session_id, emails_sent=(counters or {}).get("emails_sent", 0)),
+        log_levels=_log_levels(),
     )
+
+
+def _log_levels() -> frozenset[str]:
+    return frozenset(settings.EXECUTION_LOG_LEVELS)
 
 
 def _check_origin(allowed: list[str], origin: str | None) -> None:

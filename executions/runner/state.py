@@ -225,7 +225,8 @@ EmailCallable = Callable[[str, Mapping[str, Any], Mapping[str, Any]], LogEntry]
 @dataclass(frozen=True, slots=True)
 class RunContext:
     """What a turn may use besides the snapshot and state. Side effects are injected so the
-    runner stays pure: `http` and `send_email` are None where they are not available."""
+    runner stays pure: `http` and `send_email` are None where they are not available.
+    `log_levels` names the log levels worth building entries for (None: all of them)."""
 
     session_id: str
     now: datetime
@@ -233,3 +234,4 @@ class RunContext:
     max_steps: int = 200
     http: HttpCallable | None = None
     send_email: EmailCallable | None = None
+    log_levels: frozenset[str] | None = None

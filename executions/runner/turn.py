@@ -96,7 +96,13 @@ class Turn:
         come before it."""
         self.actions.append({**action, "message_index": len(self.messages)})
 
+    def wants(self, level: str) -> bool:
+        levels = self.context.log_levels
+        return levels is None or level in levels
+
     def log(self, node: Node, level: str, message: str, details: Mapping | None = None, duration_ms: int = 0) -> None:
+        if not self.wants(level):
+            return
         self.logs.append(
             LogEntry(
                 node_id=node.id,
@@ -110,7 +116,7 @@ class Turn:
 
     def debug(self, node: Node, message: str, **details: Any) -> None:
         """At most one debug entry per node and turn (a loop must not flood the log)."""
-        if node.id in self._debugged:
+        if node.id in self._debugged or not self.wants("debug"):
             return
         self._debugged.add(node.id)
         self.log(node, "debug", message, {key: summarize(value) for key, value in details.items()})

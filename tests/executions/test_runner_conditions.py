@@ -135,3 +135,18 @@ def test_a_condition_without_edge_for_the_taken_handle_is_a_dead_end():
 def test_the_condition_logs_the_branch_it_took():
     _, result = branch_taken([rule("a", "is_set")], {"a": "x"})
     assert [(log.node_id, log.level, log.details["branch"]) for log in result.logs] == [("c", "debug", "yes")]
+
+
+def test_the_runner_builds_no_entries_for_log_levels_nobody_keeps():
+    snapshot = make_snapshot(
+        [
+            node("s", "start"),
+            node("c", "condition", branches=[{"id": "b1", "rules": [rule("a", "matches_regex", "(")]}]),
+        ],
+        [("s", "c")],
+        variables={"a": "x"},
+    )
+    kept = start(snapshot, log_levels=frozenset({"warning", "error"}))
+    assert [log.level for log in kept.logs] == ["warning"]
+    everything = start(snapshot)
+    assert sorted(log.level for log in everything.logs) == ["debug", "warning"]
