@@ -183,8 +183,10 @@ def _persist_turn(
         session.completed_at = now
         session.duration = now - session.started_at
     if created:
-        session.save()
-    writes = [] if created else [hotpath.update_statement(session, _TURN_FIELDS)]
+        row = {field.attname: getattr(session, field.attname) for field in ChatSession._meta.concrete_fields}
+        writes = [hotpath.insert_rows(ChatSession, [row], now=now)]
+    else:
+        writes = [hotpath.update_statement(session, _TURN_FIELDS)]
     writes.append(hotpath.insert_rows(ChatMessage, rows, now=now))
     answer = result.answer
     if answer is not None:
@@ -224,9 +226,13 @@ def _persist_turn(
         if events:
             writes.append(events_statement(session.chatbot_id, events, now=now))
             deliveries_kick()
+    transitions = result.flow_transitions
+    if transitions and all(kind == "enter" for kind, _ in transitions):
+        writes.append(hotpath.insert_rows(FlowExecution, _flow_runs(session, snapshot, transitions, now=now)))
+        transitions = ()
     hotpath.execute(writes)
-    if result.flow_transitions:
-        _record_flow_runs(session, snapshot, result.flow_transitions, now=now)
+    if transitions:
+        _record_flow_runs(session, snapshot, transitions, now=now)
     if state.status != ChatSession.Status.ACTIVE:
         # The runner records no exits for a failed session: its open flow runs end here.
         ended = FlowExecution.Status.FINISHED if state.status == "completed" else FlowExecution.Status.ABANDONED
@@ -256,16 +262,26 @@ def _node_type(snapshot: dict, node_id: str) -> str:
     return ""
 
 
-def _record_flow_runs(session: ChatSession, snapshot: dict, transitions, *, now) -> None:
-    """FlowExecution rows: one per flow entered; an exit closes the latest open run of that flow."""
+def _flow_runs(session: ChatSession, snapshot: dict, entered, *, now) -> list[dict]:
     flows = snapshot.get("flows", {})
+    return [
+        {
+            "session_id": session.pk,
+            "flow_key": flow_key,
+            "flow_name": flows.get(flow_key, {}).get("name", "")[:200],
+            "started_at": now,
+        }
+        for _, flow_key in entered
+    ]
+
+
+def _record_flow_runs(session: ChatSession, snapshot: dict, transitions, *, now) -> None:
+    """FlowExecution rows, in order: one per flow entered; an exit closes the latest open run
+    of that flow. (A turn that only enters flows adds its rows to the turn's batch instead.)"""
     for kind, flow_key in transitions:
         if kind == "enter":
-            FlowExecution.objects.create(
-                session=session,
-                flow_key=flow_key,
-                flow_name=flows.get(flow_key, {}).get("name", "")[:200],
-                started_at=now,
+            hotpath.execute(
+                [hotpath.insert_rows(FlowExecution, _flow_runs(session, snapshot, [(kind, flow_key)], now=now))]
             )
         else:
             latest = (
@@ -309,13 +325,14 @@ def session_start(
 
     Raises ChatbotUnavailable (unknown public id, not published, archived) and OriginNotAllowed.
     """
-    chatbot = (
+    found = (
         Chatbot.objects.filter(public_id=public_id, status=Chatbot.Status.PUBLISHED, live_version__isnull=False)
         .select_related("live_version")
         .only("id", "behavior", "owner_id", "live_version__uid", "live_version__chatbot_id")
         .annotate(subscribed=chatbot_subscribed())
-        .first()
+        .order_by()[:1]  # public_id is unique: no ordering to compile
     )
+    chatbot = next(iter(found), None)
     if chatbot is None:
         raise ChatbotUnavailable("No published chatbot has this id.")
     _check_origin(chatbot.behavior.get("allowed_origins") or [], origin)

@@ -64,7 +64,10 @@ class FlowExecution(models.Model):
         FINISHED = "finished", "Finished"
         ABANDONED = "abandoned", "Abandoned"
 
-    session = models.ForeignKey("executions.ChatSession", on_delete=models.CASCADE, related_name="flow_executions")
+    # Indexed by the (session, status) index.
+    session = models.ForeignKey(
+        "executions.ChatSession", on_delete=models.CASCADE, related_name="flow_executions", db_index=False
+    )
     # The flow's id in the published snapshot (the draft flow may since have been deleted).
     flow_key = models.CharField(max_length=32)
     flow_name = models.CharField(max_length=200, blank=True)
