@@ -1,7 +1,11 @@
+import functools
 import time
 
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 
+import redis
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -11,8 +15,9 @@ class IPScopedRateThrottle(SimpleRateThrottle):
     reset the count) under the view's `throttle_scope`, whether or not the caller is logged in.
 
     A fixed-window counter rather than DRF's list of timestamps: one atomic increment per
-    request (INCR on Redis), so counts stay right across processes and the cost does not
-    grow with the rate.
+    request, so counts stay right across processes and the cost does not grow with the rate.
+    With the Redis cache it is one round trip (SET NX EX, INCR in a pipeline); Django's cache
+    API would take two or three.
     """
 
     scope_attr = "throttle_scope"
@@ -33,14 +38,35 @@ class IPScopedRateThrottle(SimpleRateThrottle):
         now = time.time()
         window = int(now // self.duration)
         key = f"throttle:{self.scope}:{self.get_ident(request)}:{window}"
-        try:
-            count = self.cache.incr(key)
-        except ValueError:  # the window's first request (or its counter was evicted)
-            # add() fails only if another process opened the window first: count on from it.
-            count = 1 if self.cache.add(key, 1, timeout=self.duration + 1) else self.cache.incr(key)
+        redis = _redis_client() if self.cache is cache else None
+        if redis is not None:
+            pipe = redis.pipeline(transaction=False)
+            pipe.set(key, 0, ex=self.duration + 1, nx=True)
+            pipe.incr(key)
+            count = pipe.execute()[1]
+        else:
+            try:
+                count = self.cache.incr(key)
+            except ValueError:  # the window's first request (or its counter was evicted)
+                # add() fails only if another process opened the window first: count on from it.
+                count = 1 if self.cache.add(key, 1, timeout=self.duration + 1) else self.cache.incr(key)
         self.window_end = (window + 1) * self.duration
         self.now = now
         return count <= self.num_requests
 
     def wait(self):
         return max(1, int(self.window_end - self.now + 0.999))
+
+
+def _redis_client():
+    """A redis-py client on the default cache's (write) server when that cache is Django's Redis
+    cache, one connection pool per process; else None."""
+    if not isinstance(caches["default"], RedisCache):
+        return None
+    location = settings.CACHES["default"]["LOCATION"]
+    return _client_for(location if isinstance(location, str) else ",".join(location))
+
+
+@functools.cache
+def _client_for(location: str):
+    return redis.Redis.from_url(location.split(",")[0])

@@ -335,3 +335,32 @@ def test_published_versions_cannot_be_edited(user):
     version.changelog = "rewritten"
     with pytest.raises(ValueError, match="immutable"):
         version.save()
+
+
+def test_chat_throttle_counts_in_redis_when_the_cache_is_redis(api_client, settings):
+    import uuid
+
+    import redis
+
+    location = "redis://127.0.0.1:6379/15"
+    client = redis.Redis.from_url(location)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.skip("no Redis server at 127.0.0.1:6379")
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location}}
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "chat_start": "2/min"},
+    }
+    ip = f"198.51.100.{uuid.uuid4().int % 250}"
+    bot = published_bot()
+    try:
+        statuses = [start(api_client, bot, REMOTE_ADDR=ip).status_code for _ in range(3)]
+        assert statuses == [201, 201, 429]
+        (key,) = client.keys(f"throttle:chat_start:{ip}:*")
+        assert int(client.get(key)) == 3
+        assert 0 < client.ttl(key) <= 61
+    finally:
+        for key in client.keys(f"throttle:*:{ip}:*"):
+            client.delete(key)
