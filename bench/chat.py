@@ -7,7 +7,9 @@
   the ratio.
 - Counts SQL queries per reply for 10-, 1,000- and 10,000-node flows.
 - On Linux, also reports the CPU time the gunicorn processes spent per request (not the
-  database server's, nor the load generator's, which share the same cores).
+  database server's, nor the load generator's, which share the same cores), and how much of
+  the machine's CPU sat idle during each measurement: idle time means something waited
+  (the load generator, a database flush) rather than computed.
 
 Figures, not assertions; compare ratios measured side by side, never absolute times.
 """
@@ -175,6 +177,16 @@ def process_cpu_seconds(root_pid: int) -> float | None:
         return None
 
 
+def machine_idle_ticks() -> tuple[int, int] | None:
+    """(idle, total) CPU ticks of the whole machine so far (Linux /proc/stat); None elsewhere."""
+    try:
+        with open("/proc/stat") as handle:
+            ticks = [int(value) for value in handle.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return ticks[3] + ticks[4], sum(ticks)  # idle + iowait
+
+
 def wait_until_up(base: str, timeout: float = 30) -> None:
     parsed = urlparse(base)
     deadline = time.time() + timeout
@@ -233,14 +245,19 @@ def main() -> None:
         wait_until_up(base)
         load = Load(base, args.threads, args.seconds)
         load.chat(seeded["bots"][10], replies_per_session=2)  # warm both workers' snapshot caches
-        cpu = [process_cpu_seconds(server.pid)]
+        cpu, idle = [process_cpu_seconds(server.pid)], [machine_idle_ticks()]
         bare = load.bare()
         cpu.append(process_cpu_seconds(server.pid))
+        idle.append(machine_idle_ticks())
         chat = load.chat(seeded["bots"][10])
         cpu.append(process_cpu_seconds(server.pid))
-        if None not in cpu:
-            bare["cpu_ms"] = 1000 * (cpu[1] - cpu[0]) / max(1, bare["requests"])
-            chat["cpu_ms"] = 1000 * (cpu[2] - cpu[1]) / max(1, chat["requests"])
+        idle.append(machine_idle_ticks())
+        for n, figures in enumerate((bare, chat)):
+            if cpu[n] is not None and cpu[n + 1] is not None:
+                figures["cpu_ms"] = 1000 * (cpu[n + 1] - cpu[n]) / max(1, figures["requests"])
+            if idle[n] is not None and idle[n + 1] is not None:
+                spent = max(1, idle[n + 1][1] - idle[n][1])
+                figures["idle_pct"] = 100 * (idle[n + 1][0] - idle[n][0]) / spent
         vendor = "postgresql" if env["DATABASE_URL"].startswith("postgres") else "sqlite"
         print(
             f"database: {vendor}; gunicorn 2 workers x {args.gunicorn_threads} threads; "
@@ -252,6 +269,7 @@ def main() -> None:
                 f"{label:>18}: {figures['per_second']:8.1f} req/s  p50 {figures['p50_ms']:6.1f} ms  "
                 f"p99 {figures['p99_ms']:6.1f} ms  ({figures['requests']} requests, {figures['errors']} errors)"
                 + (f"  server CPU {figures['cpu_ms']:.2f} ms/request" if "cpu_ms" in figures else "")
+                + (f"  machine idle {figures['idle_pct']:.0f}%" if "idle_pct" in figures else "")
             )
         print(f"reply throughput = {100 * chat['per_second'] / bare['per_second']:.0f}% of the bare endpoint's")
         for size, count in seeded["queries"].items():
