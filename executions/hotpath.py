@@ -76,13 +76,15 @@ def select_one(
     names: Sequence[str],
     *,
     for_update: bool = False,
-    flags: Callable[[], Mapping[str, str]] | None = None,
+    flags: Callable[[str], Mapping[str, str]] | None = None,
     using: str = "default",
 ):
-    """`model` row `pk` with only the fields `names` (or None); FOR UPDATE where supported.
+    """`model` row `pk` with only the fields `names` (or None), locked with `for_update` where
+    the database has row locks (FOR NO KEY UPDATE, else FOR UPDATE).
 
-    `flags` gives boolean SQL expressions (no parameters) to read with the row, set on the
-    instance under their names; it is called once per process, when the statement is built."""
+    `flags(using)` gives boolean SQL expressions (no parameters) to read with the row, set on
+    the instance under their names; it is called once per process, when the statement is
+    built, so pass the same function every time."""
     connection = connections[using]
     key = ("select", connection.alias, model, tuple(names), for_update, flags)
     statement = _cache.get(key)
