@@ -80,12 +80,9 @@ def _context(session_id: str, *, chatbot_id: int, counters: Mapping[str, int] | 
         max_steps=settings.RUNNER_MAX_STEPS,
         http=http_caller(session_id, chatbot_id=chatbot_id),
         send_email=email_sender(session_id, emails_sent=(counters or {}).get("emails_sent", 0)),
-        log_levels=_log_levels(),
+        # The runner builds log entries only for the levels kept, so every entry it returns is stored.
+        log_levels=frozenset(settings.EXECUTION_LOG_LEVELS),
     )
-
-
-def _log_levels() -> frozenset[str]:
-    return frozenset(settings.EXECUTION_LOG_LEVELS)
 
 
 def _check_origin(allowed: list[str], origin: str | None) -> None:
@@ -201,7 +198,6 @@ def _persist_turn(
             "error": (answer.error or "")[:500],
         }
         writes.append(hotpath.insert_rows(UserInput, [user_input], now=now))
-    levels = settings.EXECUTION_LOG_LEVELS
     logs = [
         {
             "session_id": session.pk,
@@ -213,7 +209,6 @@ def _persist_turn(
             "duration_ms": log.duration_ms,
         }
         for log in result.logs
-        if log.level in levels
     ]
     writes.append(hotpath.insert_rows(ExecutionLog, logs, now=now))
     if result.input is not None and (answer is None or answer.valid):

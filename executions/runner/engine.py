@@ -247,7 +247,7 @@ class _Walk:
 
     def _fail(self, node_id: str, node_type: str, reason: str) -> SessionState:
         self.turn.messages.append(BotMessage(node_id=node_id, type="text", text=BROKEN_MESSAGE))
-        self.turn.logs.append(LogEntry(node_id=node_id, node_type=node_type, level="error", message=reason))
+        self.turn.keep(LogEntry(node_id=node_id, node_type=node_type, level="error", message=reason))
         return self._state(FAILED)
 
     def _state(self, status: str, node_id: str | None = None) -> SessionState:

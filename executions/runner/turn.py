@@ -100,6 +100,11 @@ class Turn:
         levels = self.context.log_levels
         return levels is None or level in levels
 
+    def keep(self, entry: LogEntry) -> None:
+        """Add a log entry, unless its level is not kept (RunContext.log_levels)."""
+        if self.wants(entry.level):
+            self.logs.append(entry)
+
     def log(self, node: Node, level: str, message: str, details: Mapping | None = None, duration_ms: int = 0) -> None:
         if not self.wants(level):
             return

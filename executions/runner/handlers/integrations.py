@@ -36,7 +36,7 @@ def _record(node: Node, turn: Turn, log: Any) -> LogEntry | None:
     if not isinstance(log, LogEntry):
         return None
     log = dataclasses.replace(log, node_id=node.id, node_type=node.type)
-    turn.logs.append(log)
+    turn.keep(log)
     return log
 
 
