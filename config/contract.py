@@ -1,6 +1,8 @@
 """Serializers of the shapes CONTRACT.md fixes for every client; apps share them from here
 rather than importing each other's serializers."""
 
+import math
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -65,8 +67,6 @@ class ScalarField(serializers.Field):
         if isinstance(data, bool) or data is None:
             return data
         if isinstance(data, int | float):
-            import math
-
             if isinstance(data, float) and not math.isfinite(data):
                 self.fail("invalid")
             return data

@@ -21,8 +21,6 @@ from executions import hotpath
 from executions.models import ChatSession, OutboxEvent
 from integrations.models import Integration, Webhook
 
-EVENT_TYPES = ("session.started", "input.received", "session.completed", "chatbot.published")
-
 
 def subscribed_sql(connection, *, chatbot: str, owner: str) -> str:
     """A boolean SQL expression: is the chatbot `chatbot` (an SQL expression for its id), whose

@@ -12,7 +12,6 @@ from integrations.models import (
 )
 
 EVENT_LIST = serializers.ListField(child=serializers.ChoiceField(choices=EVENT_CHOICES), min_length=1, max_length=4)
-STRING_MAP = serializers.DictField(child=serializers.CharField(max_length=4096, allow_blank=True))
 
 
 class OwnedChatbotField(serializers.PrimaryKeyRelatedField):
@@ -53,7 +52,7 @@ class ApiConnectionSerializer(serializers.ModelSerializer):
 
 class WebhookSerializer(serializers.ModelSerializer):
     chatbot = OwnedChatbotField(required=False, allow_null=True)
-    events = serializers.ListField(child=serializers.ChoiceField(choices=EVENT_CHOICES), min_length=1, max_length=4)
+    events = EVENT_LIST
 
     class Meta:
         model = Webhook
@@ -83,7 +82,7 @@ class IntegrationSerializer(serializers.ModelSerializer):
     template = serializers.SlugRelatedField(slug_field="slug", queryset=IntegrationTemplate.objects.all())
     chatbot = OwnedChatbotField(required=False, allow_null=True)
     config = BoundedJSONField(max_bytes=20_000)
-    events = serializers.ListField(child=serializers.ChoiceField(choices=EVENT_CHOICES), min_length=1, max_length=4)
+    events = EVENT_LIST
 
     class Meta:
         model = Integration

@@ -10,11 +10,18 @@ from django.db import transaction
 from jsonschema import Draft202012Validator
 
 from integrations.crypto import secret_decrypt, secret_encrypt, secret_mask
-from integrations.models import ApiConnection, Integration, IntegrationLog, IntegrationTemplate, Webhook
+from integrations.models import (
+    EVENT_CHOICES,
+    ApiConnection,
+    Integration,
+    IntegrationLog,
+    IntegrationTemplate,
+    Webhook,
+)
 from integrations.outbound import OutboundBlocked, OutboundError, outbound_check_url, outbound_request
 from integrations.signing import send_signed
 
-EVENTS = ("session.started", "session.completed", "input.received", "chatbot.published")
+EVENTS = tuple(value for value, _ in EVENT_CHOICES)
 EXCERPT_CHARS = 1000
 
 
@@ -186,18 +193,27 @@ def integrations_bulk_action(owner, *, action: str, ids: list[int]) -> int:
     """activate / deactivate / delete several of the owner's integrations; returns how many."""
     targets = Integration.objects.filter(owner=owner, pk__in=ids)
     if action == "delete":
-        count = targets.count()
-        targets.delete()
-        return count
+        # delete() counts per model; cascaded rows (logs, deliveries) are not integrations.
+        return targets.delete()[1].get(Integration._meta.label, 0)
     return targets.update(is_active=action == "activate")
 
 
 # --- Test sends ---------------------------------------------------------------------------------
 
 
-def _log(owner, *, kind, url, method="POST", response=None, error="", elapsed_ms=0, hidden=(), **targets) -> dict:
+def _send_logged(owner, send, *, kind, url, method="POST", hidden=(), **targets) -> dict:
+    """Run `send()` (one outbound request), record it in IntegrationLog and return what the
+    owner sees: status, timing, a body excerpt and headers, with `hidden` secrets masked."""
+    started = time.monotonic()
+    try:
+        response = send()
+    except OutboundError as exc:
+        response, error, duration = None, f"{type(exc).__name__}: {exc}", int((time.monotonic() - started) * 1000)
+    else:
+        error, duration = "", response.elapsed_ms
+    hidden = list(hidden)
     status = response.status if response is not None else None
-    excerpt = _redacted(response.text()[:EXCERPT_CHARS], list(hidden)) if response is not None else ""
+    excerpt = _redacted(response.text()[:EXCERPT_CHARS], hidden) if response is not None else ""
     success = response is not None and 200 <= status < 300
     IntegrationLog.objects.create(
         owner=owner,
@@ -206,7 +222,7 @@ def _log(owner, *, kind, url, method="POST", response=None, error="", elapsed_ms
         method=method,
         status_code=status,
         success=success,
-        duration_ms=response.elapsed_ms if response is not None else elapsed_ms,
+        duration_ms=duration,
         error=error[:500],
         response_excerpt=excerpt,
         **targets,
@@ -214,10 +230,10 @@ def _log(owner, *, kind, url, method="POST", response=None, error="", elapsed_ms
     return {
         "success": success,
         "status_code": status,
-        "duration_ms": response.elapsed_ms if response is not None else elapsed_ms,
+        "duration_ms": duration,
         "error": error,
         "response_excerpt": excerpt,
-        "headers": {k: _redacted(v, list(hidden)) for k, v in response.headers.items()} if response is not None else {},
+        "headers": {k: _redacted(v, hidden) for k, v in response.headers.items()} if response is not None else {},
     }
 
 
@@ -238,20 +254,13 @@ def webhook_test_send(owner, *, url: str, secret: str = "", event_type: str = "s
     """Send a signed sample event to `url` now; returns status and timing (and logs it)."""
     _check_url(url)
     payload = sample_event(event_type)
-    started = time.monotonic()
-    try:
-        response = send_signed(url, secret=secret, delivery_id=payload["id"], event_type=event_type, payload=payload)
-    except OutboundError as exc:
-        elapsed = int((time.monotonic() - started) * 1000)
-        return _log(
-            owner,
-            kind=IntegrationLog.Kind.TEST,
-            url=url,
-            error=f"{type(exc).__name__}: {exc}",
-            elapsed_ms=elapsed,
-            **targets,
-        )
-    return _log(owner, kind=IntegrationLog.Kind.TEST, url=url, response=response, **targets)
+    return _send_logged(
+        owner,
+        lambda: send_signed(url, secret=secret, delivery_id=payload["id"], event_type=event_type, payload=payload),
+        kind=IntegrationLog.Kind.TEST,
+        url=url,
+        **targets,
+    )
 
 
 def webhook_test(webhook: Webhook) -> dict:
@@ -303,24 +312,18 @@ def api_test(
             request_headers["Authorization"] = f"Basic {token}"
             hidden.append(token)
     _check_url(target)
-    started = time.monotonic()
-    try:
-        response = outbound_request(
+    return _send_logged(
+        owner,
+        lambda: outbound_request(
             method,
             target,
             headers=request_headers,
             params=params,
             data=body.encode() if body else None,
             timeout=timeout,
-        )
-    except OutboundError as exc:
-        elapsed = int((time.monotonic() - started) * 1000)
-        return _log(
-            owner,
-            kind=IntegrationLog.Kind.API_TEST,
-            url=target,
-            method=method,
-            error=f"{type(exc).__name__}: {exc}",
-            elapsed_ms=elapsed,
-        )
-    return _log(owner, kind=IntegrationLog.Kind.API_TEST, url=target, method=method, response=response, hidden=hidden)
+        ),
+        kind=IntegrationLog.Kind.API_TEST,
+        url=target,
+        method=method,
+        hidden=hidden,
+    )
