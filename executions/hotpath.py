@@ -103,13 +103,16 @@ def update_statement(obj: Model, names: Sequence[str], *, using: str = "default"
     connection = connections[using]
     model = type(obj)
     key = ("update", connection.alias, model, tuple(names))
-    sql = _cache.get(key)
-    if sql is None:
-        assignments = ", ".join(f"{_quote(connection, f.column)} = %s" for f in _fields(model, names))
+    cached = _cache.get(key)
+    if cached is None:
+        fields = _fields(model, names)
+        assignments = ", ".join(f"{_quote(connection, f.column)} = %s" for f in fields)
         pk = _quote(connection, model._meta.pk.column)
         table = _quote(connection, model._meta.db_table)
-        sql = _cache[key] = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608 (quoted model identifiers)
-    params = [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in _fields(model, names)]
+        sql = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608 (quoted model identifiers)
+        cached = _cache[key] = (sql, fields)
+    sql, fields = cached
+    params = [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
     params.append(model._meta.pk.get_db_prep_value(obj.pk, connection))
     return sql, params
 

@@ -141,17 +141,19 @@ def http_node_call(
         _request_build(request, session_id, data, variables, chatbot_id=chatbot_id)
         return _request_send(node_id, request, _mapping(data.get("mapping")))
     except _NotSent as exc:
-        url = _display_url(request)
-        message = f"{request.method} {url or '(no URL)'} → not sent: {exc.message}"
-        details = {"method": request.method, "url": url, "status": None, "duration_ms": 0, "error": exc.kind}
-        return "failure", {}, _log(node_id, "warning", message, details)
+        return _unsent(node_id, request, f"not sent: {exc.message}", exc.kind)
     except Exception:
         # A bug, not a configuration problem: the flow goes on, and the traceback goes to our logs.
         logger.exception("http_request node %s of session %s failed unexpectedly", node_id, session_id)
-        url = _display_url(request)
-        message = f"{request.method} {url or '(no URL)'} → failed: unexpected error"
-        details = {"method": request.method, "url": url, "status": None, "duration_ms": 0, "error": ERROR_UNEXPECTED}
-        return "failure", {}, _log(node_id, "warning", message, details)
+        return _unsent(node_id, request, "failed: unexpected error", ERROR_UNEXPECTED)
+
+
+def _unsent(node_id: str, request: _Request, outcome: str, kind: str) -> tuple[str, dict, LogEntry]:
+    """The failure result of a request that got no response."""
+    url = _display_url(request)
+    message = f"{request.method} {url or '(no URL)'} → {outcome}"
+    details = {"method": request.method, "url": url, "status": None, "duration_ms": 0, "error": kind}
+    return "failure", {}, _log(node_id, "warning", message, details)
 
 
 def _display_url(request: _Request) -> str:

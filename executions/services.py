@@ -35,6 +35,7 @@ from executions.exceptions import (
 from executions.integrations import email_sender, http_caller
 from executions.models import ChatMessage, ChatSession, ExecutionLog, InputReached, UserInput
 from executions.runner import RunContext, SessionState, TurnResult, run_reply, run_start
+from executions.uploads import upload_resolve
 from executions.webhooks import deliveries_kick
 from flows.models import FlowExecution
 
@@ -289,13 +290,13 @@ def _record_flow_runs(session: ChatSession, snapshot: dict, transitions, *, now)
             )
 
 
-def turn_payload(session: ChatSession, messages: list[dict], input_request: dict | None, actions) -> dict:
+def turn_payload(session: ChatSession, messages: list[dict], actions) -> dict:
     """The CONTRACT §3 Turn; `messages` are the turn's ChatMessage rows."""
     return {
         "session_id": str(session.id),
         "status": session.status,
         "messages": [message_payload(m) for m in messages if m["sender"] == ChatMessage.Sender.BOT],
-        "input": input_request if session.status == ChatSession.Status.ACTIVE else None,
+        "input": session.state["input"] if session.status == ChatSession.Status.ACTIVE else None,
         "actions": [dict(a) for a in actions],
     }
 
@@ -379,7 +380,7 @@ def _start(
     result = run_start(snapshot, context=_context(str(session.id), chatbot_id=chatbot.pk), variables=variables)
     events = [("session.started", {"session_id": str(session.id), "chatbot_id": chatbot.pk})]
     rows = _persist_turn(session, result, snapshot=snapshot, created=True, events=events, subscribed=subscribed)
-    return turn_payload(session, rows, session.state["input"], result.actions)
+    return turn_payload(session, rows, result.actions)
 
 
 def _parse_session_id(session_id: str) -> UUID:
@@ -447,7 +448,7 @@ def _reply(uuid: UUID, *, value: Any, node_id: str | None, origin: str | None) -
     )
     answered_node = session.pending_node_id
     pending_input = session.state.get("input")
-    value = _resolve_upload(session, value)
+    value = upload_resolve(session, value)  # a file answer names an upload of this session
     context = _context(str(session.id), chatbot_id=session.chatbot_id, counters=state.counters)
     result = run_reply(snapshot, state, value, context=context)
     answer = result.answer
@@ -474,7 +475,7 @@ def _reply(uuid: UUID, *, value: Any, node_id: str | None, origin: str | None) -
         events=events,
         subscribed=session.subscribed,
     )
-    return turn_payload(session, rows, session.state["input"], result.actions)
+    return turn_payload(session, rows, result.actions)
 
 
 def _reply_flags(using: str) -> dict[str, str]:
@@ -523,14 +524,6 @@ def session_read(session_id: str) -> dict:
         "actions": [],
         "transcript": transcript,
     }
-
-
-def _resolve_upload(session: ChatSession, value: Any) -> Any:
-    # File answers name an upload of this session; the integrations of uploads live in
-    # executions.uploads (kept separate so this module stays about turns).
-    from executions.uploads import upload_resolve
-
-    return upload_resolve(session, value)
 
 
 # --- Owner actions --------------------------------------------------------------------------

@@ -94,28 +94,17 @@ def outbox_dispatch(*, limit: int = 200) -> int:
                     and target.created_at <= event.created_at
                 )
 
-            for webhook in filter(wanted, webhooks):
-                deliveries.append(
-                    WebhookEvent(
-                        event=event,
-                        chatbot_id=bot,
-                        webhook=webhook,
-                        event_type=event.type,
-                        payload=_event_payload(event),
-                        next_attempt_at=now,
-                    )
+            def delivery(payload, event=event, bot=bot, **target):
+                return WebhookEvent(
+                    event=event, chatbot_id=bot, event_type=event.type, payload=payload, next_attempt_at=now, **target
                 )
-            for integration in filter(wanted, integrations):
-                deliveries.append(
-                    WebhookEvent(
-                        event=event,
-                        chatbot_id=bot,
-                        integration=integration,
-                        event_type=event.type,
-                        payload=_integration_payload(integration, event, event.chatbot.name),
-                        next_attempt_at=now,
-                    )
-                )
+
+            payload = _event_payload(event)
+            deliveries += [delivery(payload, webhook=webhook) for webhook in filter(wanted, webhooks)]
+            deliveries += [
+                delivery(_integration_payload(integration, event, event.chatbot.name), integration=integration)
+                for integration in filter(wanted, integrations)
+            ]
         WebhookEvent.objects.bulk_create(deliveries)
         # Events nobody subscribed to are done with; keep only those that have deliveries.
         used = {d.event_id for d in deliveries}
@@ -132,10 +121,11 @@ def deliveries_claim(*, limit: int = 50, now=None) -> list[tuple]:
     now = now or timezone.now()
     lease = now + timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS)
     claimed = []
+    unlocked = Q(locked_until__isnull=True) | Q(locked_until__lt=now)
     with transaction.atomic():
         due = _locking(
             WebhookEvent.objects.filter(status=WebhookEvent.Status.PENDING, next_attempt_at__lte=now)
-            .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+            .filter(unlocked)
             .order_by("next_attempt_at")
             .values_list("pk", flat=True)
         )[:limit]
@@ -145,7 +135,7 @@ def deliveries_claim(*, limit: int = 50, now=None) -> list[tuple]:
             # first (SQLite has no SKIP LOCKED) makes this update match nothing.
             updated = (
                 WebhookEvent.objects.filter(pk=pk, status=WebhookEvent.Status.PENDING)
-                .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+                .filter(unlocked)
                 .update(claim_token=token, locked_until=lease)
             )
             if updated:
