@@ -62,7 +62,7 @@ def run_start(
     start = _flow(flows, main_flow).get("start")
     if not start:
         raise SnapshotError(f"The main flow {main_flow!r} has no start node.")
-    turn = Turn(snapshot, context, _initial_variables(snapshot, variables), {})
+    turn = Turn(context, _initial_variables(snapshot, variables), {})
     walk = _Walk(turn, flows, main_flow, stack=[])
     walk.enter(main_flow)
     state = walk.run(str(start))
@@ -83,8 +83,8 @@ def run_reply(snapshot: Mapping[str, Any], state: SessionState, value: Any, *, c
     if not isinstance(raw, Mapping) or not is_blocking(raw.get("type", "")):
         raise SnapshotError(f"The pending node {state.node_id!r} is not an input of flow {state.flow_id!r}.")
     handler = get_handler(raw["type"])
-    node = _node(state.node_id, raw, state.flow_id)
-    turn = Turn(snapshot, context, state.variables, state.counters)
+    node = _node(state.node_id, raw)
+    turn = Turn(context, state.variables, state.counters)
     variable = node.get("variable", "") or None
 
     try:
@@ -152,8 +152,6 @@ class _Walk:
                 if nodes is None:
                     return self._fail(node_id, "", f"The calling flow {self.flow_id!r} is not in this version.")
                 continue
-            if nodes is None:
-                return self._fail(node_id, "", f"The flow {self.flow_id!r} is not in this version.")
             raw = nodes.get(node_id)
             if not isinstance(raw, Mapping):
                 return self._fail(node_id, "", f"The node {node_id!r} does not exist in flow {self.flow_id!r}.")
@@ -161,7 +159,7 @@ class _Walk:
             handler = get_handler(node_type)
             if handler is None:
                 return self._fail(node_id, node_type, f"No handler for the component type {node_type!r}.")
-            node = _node(node_id, raw, self.flow_id)
+            node = _node(node_id, raw)
 
             if is_blocking(node_type):
                 return self._present(handler, node)
@@ -193,9 +191,9 @@ class _Walk:
                     )
                 node_id = outcome.goto
             elif outcome.flow is not None:
-                target = self.flows.get(outcome.flow)
-                start = target.get("start") if isinstance(target, Mapping) else None
-                if not start or not isinstance(target.get("nodes"), Mapping):
+                target_nodes = self._nodes(outcome.flow)
+                start = self.flows[outcome.flow].get("start") if target_nodes is not None else None
+                if not start:
                     return self._fail(node_id, node_type, f"The linked flow {outcome.flow!r} is not in this version.")
                 if outcome.return_after:
                     if len(self.stack) >= MAX_STACK_DEPTH:
@@ -207,7 +205,7 @@ class _Walk:
                     self.exit(self.flow_id)
                 self.enter(outcome.flow)
                 self.flow_id = outcome.flow
-                nodes = target["nodes"]
+                nodes = target_nodes
                 node_id = str(start)
             else:
                 node_id = node.next.get(outcome.handle) if outcome.handle else None
@@ -273,11 +271,10 @@ class _Walk:
         )
 
 
-def _node(node_id: str, raw: Mapping[str, Any], flow_id: str) -> Node:
+def _node(node_id: str, raw: Mapping[str, Any]) -> Node:
     return Node(
         id=node_id,
         type=raw.get("type", ""),
-        flow_id=flow_id,
         data=raw.get("data") or {},
         next=raw.get("next") or {},
     )

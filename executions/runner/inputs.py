@@ -195,18 +195,23 @@ def warm_up() -> None:
     natural_date("tomorrow", datetime(2000, 1, 1))  # noqa: DTZ001 - dateparser works on naive datetimes
 
 
+def iso_datetime(value: Any) -> datetime | None:
+    """A naive datetime (UTC wall time) from ISO text (a date, or a date and time), else None."""
+    if not isinstance(value, str) or not _ISO_DATE.match(value.strip()):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo is not None else moment
+
+
 def _one_date(value: Any, now: datetime) -> datetime:
     """A naive datetime (UTC wall time) from ISO text, d/m/yyyy, or natural language."""
     text = _text(value, what="date", max_length=MAX_DATE_LENGTH)
-    if _ISO_DATE.match(text):
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            parsed = None
-        if parsed is not None:
-            if parsed.tzinfo is not None:
-                parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-            return parsed
+    parsed = iso_datetime(text)
+    if parsed is not None:
+        return parsed
     numeric = _NUMERIC_DATE.match(text)
     if numeric:
         first, second, year = (int(part) for part in numeric.groups())
@@ -325,11 +330,13 @@ def parse_rating(value: Any, data: Mapping[str, Any]) -> int:
 MAX_CHOSEN = 200
 
 
-def _key(value: Any) -> str:
+def text_key(value: Any) -> str:
+    """How answers and rules compare as text: as displayed, trimmed, case-insensitive."""
     return format_value(value).strip().casefold()
 
 
-def _options(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+def choice_options(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """A choice node's usable options: mappings with an id (what is shown and what can match)."""
     return [option for option in data.get("options") or [] if isinstance(option, Mapping) and option.get("id")]
 
 
@@ -338,13 +345,13 @@ def _find_option(token: Any, options: list[Mapping[str, Any]], labels: Mapping[s
     shadow that option."""
     if isinstance(token, list | tuple | Mapping):
         return None
-    key = _key(token)
+    key = text_key(token)
     if not key:
         return None
     for field in ("id", "value", "label"):
         for option in options:
             candidate = labels.get(option["id"], "") if field == "label" else option.get(field)
-            if candidate is not None and candidate != "" and _key(candidate) == key:
+            if candidate is not None and candidate != "" and text_key(candidate) == key:
                 return option
     return None
 
@@ -357,7 +364,7 @@ def parse_choice(
     stores the option's value, or its label when the value is empty; a multiple choice takes a
     list (or one option, or comma-separated options when every part matches) and stores the
     list of values, in the visitor's order, without repeats."""
-    options = _options(data)
+    options = choice_options(data)
     labels = {option["id"]: render(option.get("label") or "") for option in options}
 
     def stored(option: Mapping[str, Any]) -> Any:

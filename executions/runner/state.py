@@ -18,7 +18,6 @@ COMPLETED = "completed"
 FAILED = "failed"
 STATUSES = frozenset({ACTIVE, COMPLETED, FAILED})
 LOG_LEVELS = frozenset({"debug", "info", "warning", "error"})
-MEDIA_TYPES = frozenset({"image", "video", "audio", "embed"})
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 

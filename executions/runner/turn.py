@@ -19,7 +19,6 @@ class Node:
 
     id: str
     type: str
-    flow_id: str
     data: Mapping[str, Any]
     next: Mapping[str, str]
 
@@ -65,10 +64,9 @@ class Turn:
     """One turn's working state: a private copy of the variables and counters, and the bot
     messages, client actions and logs emitted so far."""
 
-    __slots__ = ("_debugged", "actions", "context", "counters", "logs", "messages", "snapshot", "variables")
+    __slots__ = ("_debugged", "actions", "context", "counters", "logs", "messages", "variables")
 
-    def __init__(self, snapshot: Mapping[str, Any], context: RunContext, variables: Mapping, counters: Mapping) -> None:
-        self.snapshot = snapshot
+    def __init__(self, context: RunContext, variables: Mapping, counters: Mapping) -> None:
         self.context = context
         self.variables: dict[str, Any] = dict(variables)
         self.counters: dict[str, int] = dict(counters)

@@ -8,46 +8,29 @@ makes the rule false and logs a warning.
 """
 
 import operator
-import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
-from executions.runner.inputs import to_number
+from executions.runner.inputs import iso_datetime, text_key, to_number
 from executions.runner.registry import register
 from executions.runner.templating import format_value
 from executions.runner.turn import Node, Outcome, Turn
 
 REGEX_TIMEOUT = 0.05
 MAX_REGEX_SUBJECT = 10_000
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
-
-
-def _text(value: Any) -> str:
-    return format_value(value).strip().casefold()
-
-
-def _as_date(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not _ISO_DATE.match(value.strip()):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def _equals(left: Any, right: Any) -> bool:
     a, b = to_number(left), to_number(right)
     if a is not None and b is not None:
         return a == b
-    return _text(left) == _text(right)
+    return text_key(left) == text_key(right)
 
 
 def _contains(left: Any, right: Any) -> bool:
     if isinstance(left, list | tuple):
         return any(_equals(item, right) for item in left)
-    return _text(right) in _text(left)
+    return text_key(right) in text_key(left)
 
 
 def _is_set(value: Any) -> bool:
@@ -59,7 +42,7 @@ def _ordering(compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]
         a, b = to_number(left), to_number(right)
         if a is not None and b is not None:
             return compare(a, b)
-        a, b = _as_date(left), _as_date(right)
+        a, b = iso_datetime(left), iso_datetime(right)
         if a is not None and b is not None:
             return compare(a, b)
         return False
@@ -72,8 +55,8 @@ OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "not_equals": lambda left, right: not _equals(left, right),
     "contains": _contains,
     "not_contains": lambda left, right: not _contains(left, right),
-    "starts_with": lambda left, right: _text(left).startswith(_text(right)),
-    "ends_with": lambda left, right: _text(left).endswith(_text(right)),
+    "starts_with": lambda left, right: text_key(left).startswith(text_key(right)),
+    "ends_with": lambda left, right: text_key(left).endswith(text_key(right)),
     "greater_than": _ordering(operator.gt),
     "greater_or_equal": _ordering(operator.ge),
     "less_than": _ordering(operator.lt),

@@ -49,7 +49,6 @@ class UrlInput(InputHandler):
 @register("date_input")
 class DateInput(InputHandler):
     options = ("with_time", "range", "min", "max")
-    templated_options = frozenset()
 
     def parse(self, value: Any, node: Node, turn: Turn) -> Any:
         return inputs.parse_date(value, node.data, now=turn.now)
@@ -58,7 +57,6 @@ class DateInput(InputHandler):
 @register("rating")
 class Rating(InputHandler):
     options = ("min", "max")
-    templated_options = frozenset()
 
     def parse(self, value: Any, node: Node, turn: Turn) -> Any:
         return inputs.parse_rating(value, node.data)
@@ -67,7 +65,6 @@ class Rating(InputHandler):
 @register("file_upload")
 class FileUpload(InputHandler):
     options = ("allowed_types", "max_size_mb", "required")
-    templated_options = frozenset()
 
     def parse(self, value: Any, node: Node, turn: Turn) -> Any:
         return inputs.parse_file(value, node.data)
@@ -79,14 +76,11 @@ class Choice(InputHandler):
     `default`; a multiple choice always follows `default`. Option values never reach the client."""
 
     options = ("multiple",)
-    templated_options = frozenset()
     with_images = False
 
     def present(self, node: Node, turn: Turn) -> InputRequest:
         choices = []
-        for option in node.get("options", []):
-            if not isinstance(option, dict) or not option.get("id"):
-                continue
+        for option in inputs.choice_options(node.data):
             choice = {"id": option["id"], "label": turn.render(option.get("label", ""))}
             if self.with_images:
                 image_url = turn.render(option.get("image_url", "")).strip()

@@ -28,8 +28,6 @@ class Media:
 
 @register("image")
 class Image(Media):
-    extras = ("alt", "link")
-
     def display_options(self, node: Node, turn: Turn) -> dict[str, Any]:
         link = turn.render(node.get("link", "")).strip()
         if link and not is_safe_url(link):
