@@ -12,7 +12,6 @@ failure, as a short excerpt with the secret redacted. Visitors see nothing of th
 the flow maps it into a variable.
 """
 
-import base64
 import json
 import logging
 import math
@@ -32,7 +31,7 @@ from requests.structures import CaseInsensitiveDict
 from components.templating import PLACEHOLDER_RE
 from executions.runner.state import HttpCallable, LogEntry
 from executions.runner.templating import format_value, render
-from integrations.crypto import SecretUnreadable, secret_decrypt
+from integrations.crypto import REDACTED, SecretUnreadable, basic_auth_token, secret_decrypt, secret_redact
 from integrations.models import ApiConnection
 from integrations.outbound import (
     OutboundBlocked,
@@ -55,7 +54,6 @@ MAX_TIMEOUT = 30.0
 MAX_BODY_CHARS = 1_000_000
 MAX_URL_CHARS = 8192
 EXCERPT_CHARS = 500
-REDACTED = "***"
 
 # Query parameter names whose values are masked in logs. Over-matching only hides a harmless value.
 SECRET_NAME_RE = re.compile(r"token|key|secret|passw|pwd|auth|sign|credential|session|jwt|^sig$|^code$", re.IGNORECASE)
@@ -267,13 +265,9 @@ def _secret_spellings(connection: ApiConnection, secret: str) -> list[str]:
         json.dumps(secret)[1:-1],
     }
     if connection.auth_type == ApiConnection.AuthType.BASIC:
-        spellings.add(_basic_token(connection.auth_name, secret))
+        spellings.add(basic_auth_token(connection.auth_name, secret))
     # Longest first, so a spelling that contains another is replaced whole.
     return sorted(spellings, key=len, reverse=True)
-
-
-def _basic_token(username: str, secret: str) -> str:
-    return base64.b64encode(f"{username}:{secret}".encode()).decode()
 
 
 def _auth_apply(request: _Request, connection: ApiConnection, secret: str) -> None:
@@ -282,7 +276,7 @@ def _auth_apply(request: _Request, connection: ApiConnection, secret: str) -> No
     if kind == ApiConnection.AuthType.BEARER:
         request.headers["Authorization"] = f"Bearer {secret}"
     elif kind == ApiConnection.AuthType.BASIC:
-        request.headers["Authorization"] = f"Basic {_basic_token(connection.auth_name, secret)}"
+        request.headers["Authorization"] = f"Basic {basic_auth_token(connection.auth_name, secret)}"
     elif kind == ApiConnection.AuthType.HEADER and connection.auth_name:
         request.headers[connection.auth_name] = secret
         request.sensitive_headers.add(connection.auth_name)
@@ -382,7 +376,7 @@ def url_redact(url: str, *, secrets: Iterable[str] = (), secret_params: Iterable
     try:
         parts = urlsplit(url)
     except ValueError:
-        return _redact(url, secrets)
+        return secret_redact(url, secrets)
     netloc = parts.netloc
     if "@" in netloc:
         netloc = REDACTED + "@" + netloc.rpartition("@")[2]
@@ -395,14 +389,7 @@ def url_redact(url: str, *, secrets: Iterable[str] = (), secret_params: Iterable
         else:
             pairs.append(pair)
     redacted = urlunsplit((parts.scheme, netloc, parts.path, "&".join(pairs), parts.fragment))
-    return _redact(redacted, secrets)
-
-
-def _redact(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, REDACTED)
-    return text
+    return secret_redact(redacted, secrets)
 
 
 # --- Bodies -------------------------------------------------------------------------------------
@@ -598,7 +585,7 @@ def _failure(
 ) -> tuple[str, dict, LogEntry]:
     details.update(error=kind, mapped=list(status_updates))
     # Redacted before it is cut, so a secret at the cut cannot leave half of itself behind.
-    excerpt = _redact(response.text()[: EXCERPT_CHARS * 4], request.secrets)[:EXCERPT_CHARS]
+    excerpt = secret_redact(response.text()[: EXCERPT_CHARS * 4], request.secrets)[:EXCERPT_CHARS]
     if excerpt:
         details["response_excerpt"] = excerpt
     return "failure", status_updates, _log(node_id, "warning", message, details, duration_ms=response.elapsed_ms)

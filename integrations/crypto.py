@@ -5,6 +5,8 @@ FIELD_ENCRYPTION_KEYS encrypts, every key decrypts, so keys rotate by putting a 
 and running `manage.py rotate_encryption_keys`.
 """
 
+import base64
+from collections.abc import Iterable
 from functools import cache
 
 from django.conf import settings
@@ -48,3 +50,19 @@ def secret_mask(plaintext: str) -> str:
     if not plaintext:
         return ""
     return "…" + plaintext[-4:] if len(plaintext) > 8 else "…"
+
+
+REDACTED = "***"
+
+
+def secret_redact(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every occurrence of each (non-empty) secret replaced by REDACTED."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def basic_auth_token(username: str, secret: str) -> str:
+    """The credentials part of an HTTP Basic Authorization header."""
+    return base64.b64encode(f"{username}:{secret}".encode()).decode()

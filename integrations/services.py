@@ -1,6 +1,5 @@
 """Owner operations on API connections, webhooks and integrations, and the test sends."""
 
-import base64
 import secrets
 import time
 
@@ -9,7 +8,7 @@ from django.db import transaction
 
 from jsonschema import Draft202012Validator
 
-from integrations.crypto import secret_decrypt, secret_encrypt, secret_mask
+from integrations.crypto import basic_auth_token, secret_decrypt, secret_encrypt, secret_mask, secret_redact
 from integrations.models import (
     EVENT_CHOICES,
     ApiConnection,
@@ -213,7 +212,7 @@ def _send_logged(owner, send, *, kind, url, method="POST", hidden=(), **targets)
         error, duration = "", response.elapsed_ms
     hidden = list(hidden)
     status = response.status if response is not None else None
-    excerpt = _redacted(response.text()[:EXCERPT_CHARS], hidden) if response is not None else ""
+    excerpt = secret_redact(response.text()[:EXCERPT_CHARS], hidden) if response is not None else ""
     success = response is not None and 200 <= status < 300
     IntegrationLog.objects.create(
         owner=owner,
@@ -233,7 +232,7 @@ def _send_logged(owner, send, *, kind, url, method="POST", hidden=(), **targets)
         "duration_ms": duration,
         "error": error,
         "response_excerpt": excerpt,
-        "headers": {k: _redacted(v, hidden) for k, v in response.headers.items()} if response is not None else {},
+        "headers": {k: secret_redact(v, hidden) for k, v in response.headers.items()} if response is not None else {},
     }
 
 
@@ -278,13 +277,6 @@ def integration_test(integration: Integration) -> dict:
     )
 
 
-def _redacted(text: str, secrets_: list[str]) -> str:
-    for secret in secrets_:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
-
-
 def api_test(
     owner, *, method: str, url: str, headers: dict, query: dict, body: str, connection=None, timeout: float = 10
 ) -> dict:
@@ -308,7 +300,7 @@ def api_test(
         elif kind == ApiConnection.AuthType.QUERY:
             params[connection.auth_name] = secret
         elif kind == ApiConnection.AuthType.BASIC:
-            token = base64.b64encode(f"{connection.auth_name}:{secret}".encode()).decode()
+            token = basic_auth_token(connection.auth_name, secret)
             request_headers["Authorization"] = f"Basic {token}"
             hidden.append(token)
     _check_url(target)
