@@ -2,9 +2,10 @@
 
 - Serves the project with gunicorn (2 workers) on a throwaway database: a fresh PostgreSQL
   database when DATABASE_URL points at PostgreSQL, else a temporary SQLite file.
-- Drives concurrent clients (threads with keep-alive connections) first at a bare DRF
-  endpoint, then through chat start + replies; reports requests/s, p50 and p99 for both and
-  the ratio.
+- Drives concurrent clients (threads, each with its own HTTP connection) at a bare DRF
+  endpoint and through chat start + replies, in alternating short rounds so that a shared
+  machine's drift in speed falls on both alike; reports requests/s, p50 and p99 for both, the
+  ratio over all rounds and each round's ratio.
 - Counts SQL queries per reply for 10-, 1,000- and 10,000-node flows.
 - On Linux, also reports the CPU time the gunicorn processes spent per request (not the
   database server's, nor the load generator's, which share the same cores), and how much of
@@ -83,10 +84,10 @@ def seed(env: dict) -> dict:
 
 
 class Load:
-    def __init__(self, base: str, threads: int, seconds: float):
+    def __init__(self, base: str, threads: int):
         parsed = urlparse(base)
         self.host, self.port = parsed.hostname, parsed.port
-        self.threads, self.seconds = threads, seconds
+        self.threads = threads
 
     def _post(self, conn, path: str, body: dict) -> tuple[int, dict, float]:
         payload = json.dumps(body)
@@ -96,18 +97,19 @@ class Load:
         data = response.read()
         return response.status, (json.loads(data) if data else {}), time.perf_counter() - started
 
-    def run(self, worker) -> dict:
+    def run(self, worker, seconds: float) -> dict:
+        """`worker(conn, deadline, latencies)` loops until the deadline and returns its failures;
+        all clients run at once for `seconds`."""
         latencies: list[float] = []
         errors = [0]
         lock = threading.Lock()
-        deadline = time.perf_counter() + self.seconds
+        deadline = time.perf_counter() + seconds
 
         def loop():
             conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
             mine, failed = [], 0
             try:
-                while time.perf_counter() < deadline:
-                    failed += worker(conn, mine)
+                failed = worker(conn, deadline, mine)
             finally:
                 conn.close()
                 with lock:
@@ -120,44 +122,58 @@ class Load:
             thread.start()
         for thread in pool:
             thread.join()
-        elapsed = time.perf_counter() - started
-        latencies.sort()
-        return {
-            "requests": len(latencies),
-            "errors": errors[0],
-            "per_second": len(latencies) / elapsed,
-            "p50_ms": 1000 * statistics.median(latencies) if latencies else 0,
-            "p99_ms": 1000 * latencies[int(len(latencies) * 0.99) - 1] if latencies else 0,
-        }
+        return {"latencies": latencies, "errors": errors[0], "elapsed": time.perf_counter() - started}
 
-    def bare(self) -> dict:
-        def worker(conn, latencies):
-            status, _, took = self._post(conn, "/bench/bare/", {"value": "hello"})
-            latencies.append(took)
-            return 0 if status == 200 else 1
-
-        return self.run(worker)
-
-    def chat(self, public_id: str, replies_per_session: int = 50) -> dict:
-        """Each client starts a session and replies to it `replies_per_session` times, again and
-        again; only replies are timed (the figure the goal is about)."""
-
-        def worker(conn, latencies):
-            status, turn, _ = self._post(conn, f"/api/flows/public/{public_id}/start/", {})
-            if status != 201:
-                return 1
+    def bare(self, seconds: float) -> dict:
+        def worker(conn, deadline, latencies):
             failed = 0
-            for n in range(replies_per_session):
-                status, _, took = self._post(
-                    conn, f"/api/flows/public/sessions/{turn['session_id']}/reply/", {"value": f"answer {n}"}
-                )
+            while time.perf_counter() < deadline:
+                status, _, took = self._post(conn, "/bench/bare/", {"value": "hello"})
                 if status == 200:
                     latencies.append(took)
                 else:
                     failed += 1
             return failed
 
-        return self.run(worker)
+        return self.run(worker, seconds)
+
+    def chat(self, public_id: str, seconds: float, replies_per_session: int = 50) -> dict:
+        """Each client starts a session and replies to it up to `replies_per_session` times,
+        again and again until the deadline; only replies are timed (the figure the goal is
+        about)."""
+
+        def worker(conn, deadline, latencies):
+            failed = 0
+            while time.perf_counter() < deadline:
+                status, turn, _ = self._post(conn, f"/api/flows/public/{public_id}/start/", {})
+                if status != 201:
+                    failed += 1
+                    continue
+                path = f"/api/flows/public/sessions/{turn['session_id']}/reply/"
+                for n in range(replies_per_session):
+                    if time.perf_counter() >= deadline:
+                        break
+                    status, _, took = self._post(conn, path, {"value": f"answer {n}"})
+                    if status == 200:
+                        latencies.append(took)
+                    else:
+                        failed += 1
+            return failed
+
+        return self.run(worker, seconds)
+
+
+def summary(runs: list[dict]) -> dict:
+    """Requests/s, p50 and p99 over several runs of one endpoint."""
+    latencies = sorted(latency for run in runs for latency in run["latencies"])
+    elapsed = sum(run["elapsed"] for run in runs)
+    return {
+        "requests": len(latencies),
+        "errors": sum(run["errors"] for run in runs),
+        "per_second": len(latencies) / elapsed,
+        "p50_ms": 1000 * statistics.median(latencies) if latencies else 0,
+        "p99_ms": 1000 * latencies[int(len(latencies) * 0.99) - 1] if latencies else 0,
+    }
 
 
 def process_cpu_seconds(root_pid: int) -> float | None:
@@ -204,10 +220,13 @@ def wait_until_up(base: str, timeout: float = 30) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, default=16, help="concurrent clients")
-    parser.add_argument("--seconds", type=float, default=15, help="duration of each measurement")
+    parser.add_argument("--seconds", type=float, default=15, help="time spent measuring each endpoint")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds the time is split into")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--gunicorn-threads", type=int, default=1, help="threads per gunicorn worker (gthread)")
     args = parser.parse_args()
+    if args.rounds < 1 or args.seconds <= 0:
+        parser.error("--rounds must be at least 1 and --seconds positive")
 
     env = {
         **os.environ,
@@ -243,25 +262,40 @@ def main() -> None:
             env=env,
         )
         wait_until_up(base)
-        load = Load(base, args.threads, args.seconds)
-        load.chat(seeded["bots"][10], replies_per_session=2)  # warm both workers' snapshot caches
-        cpu, idle = [process_cpu_seconds(server.pid)], [machine_idle_ticks()]
-        bare = load.bare()
-        cpu.append(process_cpu_seconds(server.pid))
-        idle.append(machine_idle_ticks())
-        chat = load.chat(seeded["bots"][10])
-        cpu.append(process_cpu_seconds(server.pid))
-        idle.append(machine_idle_ticks())
-        for n, figures in enumerate((bare, chat)):
-            if cpu[n] is not None and cpu[n + 1] is not None:
-                figures["cpu_ms"] = 1000 * (cpu[n + 1] - cpu[n]) / max(1, figures["requests"])
-            if idle[n] is not None and idle[n + 1] is not None:
-                spent = max(1, idle[n + 1][1] - idle[n][1])
-                figures["idle_pct"] = 100 * (idle[n + 1][0] - idle[n][0]) / spent
+        load = Load(base, args.threads)
+        load.chat(seeded["bots"][10], 1.0, replies_per_session=2)  # warm both workers' snapshot caches
+        # Alternate short rounds of each endpoint so that a shared machine's drift in speed
+        # falls on both alike; the ratio is computed over all rounds.
+        measures = {"bare": load.bare, "chat": lambda seconds: load.chat(seeded["bots"][10], seconds)}
+        runs = {name: [] for name in measures}
+        cpu_seconds = dict.fromkeys(measures, 0.0)
+        idle_ticks = {name: [0, 0] for name in measures}
+        for _ in range(args.rounds):
+            for name, measure in measures.items():
+                cpu, idle = process_cpu_seconds(server.pid), machine_idle_ticks()
+                runs[name].append(measure(args.seconds / args.rounds))
+                cpu_after, idle_after = process_cpu_seconds(server.pid), machine_idle_ticks()
+                if cpu is None or cpu_after is None:
+                    cpu_seconds[name] = None
+                elif cpu_seconds[name] is not None:
+                    cpu_seconds[name] += cpu_after - cpu
+                if idle is not None and idle_after is not None:
+                    idle_ticks[name][0] += idle_after[0] - idle[0]
+                    idle_ticks[name][1] += idle_after[1] - idle[1]
+        bare, chat = summary(runs["bare"]), summary(runs["chat"])
+        for name, figures in (("bare", bare), ("chat", chat)):
+            if cpu_seconds[name] is not None:
+                figures["cpu_ms"] = 1000 * cpu_seconds[name] / max(1, figures["requests"])
+            if idle_ticks[name][1]:
+                figures["idle_pct"] = 100 * idle_ticks[name][0] / idle_ticks[name][1]
+        round_ratios = sorted(
+            100 * (len(c["latencies"]) / c["elapsed"]) / max(1e-9, len(b["latencies"]) / b["elapsed"])
+            for b, c in zip(runs["bare"], runs["chat"], strict=True)
+        )
         vendor = "postgresql" if env["DATABASE_URL"].startswith("postgres") else "sqlite"
         print(
             f"database: {vendor}; gunicorn 2 workers x {args.gunicorn_threads} threads; "
-            f"{args.threads} clients; {args.seconds:g} s per measurement; "
+            f"{args.threads} clients; {args.seconds:g} s per endpoint in {args.rounds} alternating rounds; "
             f"runner logs kept: {env['EXECUTION_LOG_LEVELS']}"
         )
         for label, figures in (("bare DRF endpoint", bare), ("chat reply", chat)):
@@ -271,7 +305,10 @@ def main() -> None:
                 + (f"  server CPU {figures['cpu_ms']:.2f} ms/request" if "cpu_ms" in figures else "")
                 + (f"  machine idle {figures['idle_pct']:.0f}%" if "idle_pct" in figures else "")
             )
-        print(f"reply throughput = {100 * chat['per_second'] / bare['per_second']:.0f}% of the bare endpoint's")
+        print(
+            f"reply throughput = {100 * chat['per_second'] / bare['per_second']:.0f}% of the bare endpoint's "
+            f"(rounds: {', '.join(f'{ratio:.0f}%' for ratio in round_ratios)})"
+        )
         for size, count in seeded["queries"].items():
             print(f"queries per reply, {size:>6}-node flow: {count}")
     finally:
