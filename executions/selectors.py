@@ -13,15 +13,22 @@ from executions.models import ChatSession, InputReached, UserInput
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
-def results_sessions(
-    chatbot: Chatbot, *, started_after=None, started_before=None, status: str | None = None
-) -> QuerySet:
-    """Sessions of a chatbot for its results: previews left out, newest first."""
+def _stored_sessions(chatbot: Chatbot, started_after, started_before) -> QuerySet:
+    """The chatbot's sessions started in [started_after, started_before), previews left out:
+    what results and analytics count."""
     sessions = ChatSession.objects.filter(chatbot=chatbot, is_preview=False)
     if started_after is not None:
         sessions = sessions.filter(started_at__gte=started_after)
     if started_before is not None:
         sessions = sessions.filter(started_at__lt=started_before)
+    return sessions
+
+
+def results_sessions(
+    chatbot: Chatbot, *, started_after=None, started_before=None, status: str | None = None
+) -> QuerySet:
+    """Sessions of a chatbot for its results: previews left out, newest first."""
+    sessions = _stored_sessions(chatbot, started_after, started_before)
     if status:
         sessions = sessions.filter(status=status)
     return sessions.order_by("-started_at", "-id").only("id", "status", "started_at", "completed_at", "variables")
@@ -92,11 +99,7 @@ def results_csv(chatbot: Chatbot, sessions: QuerySet) -> Iterator[str]:
 def chatbot_analytics(chatbot: Chatbot, *, started_after=None, started_before=None) -> dict:
     """Exact figures from stored sessions (previews excluded): starts, completions, and per
     input how many sessions were shown it (`reached`) and answered it validly (`answered`)."""
-    sessions = ChatSession.objects.filter(chatbot=chatbot, is_preview=False)
-    if started_after is not None:
-        sessions = sessions.filter(started_at__gte=started_after)
-    if started_before is not None:
-        sessions = sessions.filter(started_at__lt=started_before)
+    sessions = _stored_sessions(chatbot, started_after, started_before)
     totals = sessions.aggregate(starts=Count("id"), completions=Count("id", filter=Q(status="completed")))
     reached = dict(
         InputReached.objects.filter(session__in=sessions)

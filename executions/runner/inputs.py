@@ -340,20 +340,32 @@ def choice_options(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [option for option in data.get("options") or [] if isinstance(option, Mapping) and option.get("id")]
 
 
-def _find_option(token: Any, options: list[Mapping[str, Any]], labels: Mapping[str, str]) -> Mapping | None:
-    """By id first, then value, then label, so an option whose label is another's id cannot
-    shadow that option."""
-    if isinstance(token, list | tuple | Mapping):
+class _OptionIndex:
+    """The options by the text key of their id, value and label, built once per answer.
+
+    An answer matches by id first, then value, then label, so an option whose label is
+    another's id cannot shadow that option; within one field the first option wins."""
+
+    def __init__(self, options: list[Mapping[str, Any]], labels: Mapping[str, str]):
+        self.by_field: list[dict[str, Mapping[str, Any]]] = []
+        for field in ("id", "value", "label"):
+            index: dict[str, Mapping[str, Any]] = {}
+            for option in options:
+                candidate = labels.get(option["id"], "") if field == "label" else option.get(field)
+                if candidate is not None and candidate != "":
+                    index.setdefault(text_key(candidate), option)
+            self.by_field.append(index)
+
+    def find(self, token: Any) -> Mapping[str, Any] | None:
+        if isinstance(token, list | tuple | Mapping):
+            return None
+        key = text_key(token)
+        if not key:
+            return None
+        for index in self.by_field:
+            if key in index:
+                return index[key]
         return None
-    key = text_key(token)
-    if not key:
-        return None
-    for field in ("id", "value", "label"):
-        for option in options:
-            candidate = labels.get(option["id"], "") if field == "label" else option.get(field)
-            if candidate is not None and candidate != "" and text_key(candidate) == key:
-                return option
-    return None
 
 
 def parse_choice(
@@ -366,6 +378,7 @@ def parse_choice(
     list of values, in the visitor's order, without repeats."""
     options = choice_options(data)
     labels = {option["id"]: render(option.get("label") or "") for option in options}
+    index = _OptionIndex(options, labels)
 
     def stored(option: Mapping[str, Any]) -> Any:
         return option.get("value") or labels[option["id"]]
@@ -373,14 +386,14 @@ def parse_choice(
     if not data.get("multiple"):
         if isinstance(value, list | tuple) and len(value) == 1:
             value = value[0]
-        option = _find_option(value, options, labels)
+        option = index.find(value)
         if option is None:
             raise InvalidAnswer("The answer is not one of the options.")
         return stored(option), option["id"]
 
     if isinstance(value, list | tuple):
         tokens = list(value)
-    elif _find_option(value, options, labels) is not None:
+    elif index.find(value) is not None:
         tokens = [value]
     elif isinstance(value, str) and "," in value:
         tokens = value.split(",")
@@ -390,7 +403,7 @@ def parse_choice(
         raise InvalidAnswer("Too many options.")
     chosen: dict[str, Mapping[str, Any]] = {}
     for token in tokens:
-        option = _find_option(token, options, labels)
+        option = index.find(token)
         if option is None:
             raise InvalidAnswer("The answer is not one of the options.")
         chosen.setdefault(option["id"], option)

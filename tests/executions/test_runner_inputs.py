@@ -427,6 +427,19 @@ def test_an_option_id_wins_over_another_options_label():
     assert reply(snapshot, start(snapshot).state, "b").answer.parsed == "First"
 
 
+def test_of_options_sharing_a_label_the_first_is_chosen():
+    options = [{"id": "a", "label": "Same", "value": "1"}, {"id": "b", "label": "same", "value": "2"}]
+    snapshot = choice_snapshot(options=options)
+    assert reply(snapshot, start(snapshot).state, "SAME").answer.parsed == "1"
+
+
+def test_a_multiple_choice_matches_every_part_of_a_long_answer_among_many_options():
+    options = [{"id": f"o{n}", "label": f"Option {n}", "value": f"v{n}"} for n in range(100)]
+    snapshot = choice_snapshot(multiple=True, options=options)
+    answer = [f"option {n}" for n in reversed(range(100))] + [f"O{n}" for n in range(100)]
+    assert reply(snapshot, start(snapshot).state, answer).answer.parsed == [f"v{n}" for n in reversed(range(100))]
+
+
 # --- file ------------------------------------------------------------------------------------
 
 PNG = {"url": "https://files.example/a.png", "name": "Photo.PNG", "size": 2048, "content_type": "image/png"}
