@@ -21,7 +21,7 @@ install: $(STAMP) .env
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py setup_demo
+	$(BIN)/python manage.py setup_demo --base-url http://$(HOST):$(PORT)
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install
