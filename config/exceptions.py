@@ -1,6 +1,14 @@
 """One place that turns domain errors into HTTP statuses (STYLE.md §6)."""
 
-from django.core.exceptions import PermissionDenied
+import logging
+
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 
@@ -19,6 +27,12 @@ class Gone(exceptions.APIException):
     status_code = status.HTTP_410_GONE
     default_detail = "The resource is no longer available."
     default_code = "gone"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "Request body too large."
+    default_code = "too_large"
 
 
 class StructuredBadRequest(exceptions.APIException):
@@ -48,8 +62,23 @@ def _map_domain_error(exc: Exception) -> exceptions.APIException | None:
     return None
 
 
+def _suspicious_request(exc: SuspiciousOperation) -> exceptions.APIException:
+    """What Django answers 400 to (a request past its upload limits, a forged header...), as
+    DRF errors; logged where Django logs them."""
+    logging.getLogger(f"django.security.{type(exc).__name__}").warning(str(exc))
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge()
+    if isinstance(exc, TooManyFieldsSent):
+        return exceptions.ParseError("Too many fields in the request.")
+    if isinstance(exc, TooManyFilesSent):
+        return exceptions.ParseError("Too many files in the request.")
+    return exceptions.ParseError("Bad request.")
+
+
 def api_exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, SuspiciousOperation):
+        exc = _suspicious_request(exc)
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=as_serializer_error(exc))
     elif not isinstance(exc, exceptions.APIException | Http404 | PermissionDenied):
         mapped = _map_domain_error(exc)

@@ -1,5 +1,6 @@
 import json
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 
 import pytest
@@ -130,3 +131,45 @@ def test_list_pagination_page_size_is_capped():
     from config.pagination import StandardPagination
 
     assert StandardPagination.max_page_size == 100
+
+
+def test_a_form_with_more_fields_than_django_allows_is_400(auth_client):
+    fields = "&".join(f"f{n}=1" for n in range(1001))
+    response = auth_client.generic(
+        "POST", "/api/components/instances/bulk/", fields, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Too many fields in the request."}
+
+
+def test_a_multipart_body_with_more_fields_than_django_allows_is_400(auth_client):
+    response = auth_client.post(
+        "/api/components/instances/bulk/", {f"f{n}": "1" for n in range(1100)}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Too many fields in the request."}
+
+
+def test_a_query_string_with_more_parameters_than_django_allows_is_400(auth_client):
+    response = auth_client.get("/api/chatbots/?" + "&".join(f"q{n}=1" for n in range(1001)))
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+
+
+def test_a_body_over_djangos_memory_limit_without_a_length_is_json_413(auth_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    fields = "&".join(f"f{n}=value" for n in range(50))
+    response = auth_client.generic(
+        "POST", "/api/components/instances/bulk/", fields, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 413
+    assert response.json() == {"detail": "Request body too large."}
+
+
+def test_an_upload_with_more_files_than_django_allows_is_400(api_client):
+    files = {f"file{n}": SimpleUploadedFile(f"{n}.txt", b"x") for n in range(101)}
+    response = api_client.post(
+        "/api/flows/public/sessions/00000000-0000-4000-8000-000000000000/files/", files, format="multipart"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Too many files in the request."}
