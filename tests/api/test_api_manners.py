@@ -7,6 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from config.middleware import ApiErrorMiddleware
+from config.views import csrf_failure
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +174,18 @@ def test_an_upload_with_more_files_than_django_allows_is_400(api_client):
     )
     assert response.status_code == 400
     assert response.json() == {"detail": "Too many files in the request."}
+
+
+def test_a_post_with_a_session_cookie_to_an_unknown_api_url_is_json_404():
+    client = APIClient(enforce_csrf_checks=True)
+    client.cookies["sessionid"] = "anything"
+    response = client.post("/api/chatbots/not-a-number/flows/x/clone/", {}, format="json")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_a_csrf_failure_under_the_api_is_json_403():
+    response = csrf_failure(RequestFactory().post("/api/anything/"), reason="CSRF cookie not set.")
+    assert response.status_code == 403
+    assert json.loads(response.content) == {"detail": "CSRF failed: CSRF cookie not set."}
+    assert csrf_failure(RequestFactory().post("/admin/login/"), reason="x")["Content-Type"].startswith("text/html")
