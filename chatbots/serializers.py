@@ -11,7 +11,7 @@ class LiveVersionSerializer(serializers.ModelSerializer):
 
 
 class ChatbotSerializer(serializers.ModelSerializer):
-    live_version = LiveVersionSerializer(read_only=True)
+    live_version = LiveVersionSerializer(read_only=True, allow_null=True, help_text="null until first published")
     flow_count = serializers.IntegerField(read_only=True, default=None)
     chat_start_url = serializers.SerializerMethodField()
 

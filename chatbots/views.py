@@ -31,10 +31,16 @@ from config.contract import (
     ResultRowSerializer,
 )
 from config.renderers import CSVRenderer
-from config.schema import ERR_400, OWNER_ERRORS, WRITE_ERRORS
+from config.schema import ERR_400, OWNER_ERRORS, WRITE_ERRORS, error_list_or_field_errors
 from config.viewsets import OwnedModelViewSet, OwnedReadOnlyViewSet
 from executions import selectors as chat_data
 from executions import services as chat
+
+PUBLISH_400 = error_list_or_field_errors(
+    "PublishFailure",
+    PublishErrorSerializer,
+    "What blocks publishing the draft, one item per problem (or field errors for a malformed body).",
+)
 
 
 @extend_schema_view(
@@ -89,7 +95,7 @@ class ChatbotViewSet(OwnedModelViewSet):
     @extend_schema(
         summary="Validate every flow and publish a new version",
         request=PublishSerializer,
-        responses={201: ChatbotVersionSerializer, 400: PublishErrorSerializer(many=True), **OWNER_ERRORS},
+        responses={201: ChatbotVersionSerializer, 400: PUBLISH_400, **OWNER_ERRORS},
     )
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
@@ -122,7 +128,7 @@ class ChatbotViewSet(OwnedModelViewSet):
     @extend_schema(
         summary="Run the current draft as a preview session (kept out of results and analytics)",
         request=ChatStartSerializer,
-        responses={201: ChatTurnSerializer, 400: PublishErrorSerializer(many=True), **OWNER_ERRORS},
+        responses={201: ChatTurnSerializer, 400: PUBLISH_400, **OWNER_ERRORS},
     )
     @action(detail=True, methods=["post"])
     def preview(self, request, pk=None):

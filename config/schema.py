@@ -1,6 +1,7 @@
 """Shared OpenAPI response descriptions, so every endpoint documents its error statuses."""
 
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, inline_serializer
 from rest_framework import serializers
 
 DETAIL = inline_serializer("Detail", fields={"detail": serializers.CharField()})
@@ -13,3 +14,70 @@ ERR_429 = OpenApiResponse(DETAIL, description="Too many requests from this addre
 
 OWNER_ERRORS = {401: ERR_401, 404: ERR_404}
 WRITE_ERRORS = {400: ERR_400, 401: ERR_401, 404: ERR_404}
+
+
+class FieldErrorsSerializer(serializers.Serializer):
+    """DRF's validation errors: each field named, with its messages."""
+
+
+class _FieldErrorsSchema(OpenApiSerializerExtension):
+    target_class = FieldErrorsSerializer
+
+    def get_name(self, auto_schema, direction):
+        return "FieldErrors"
+
+    def map_serializer(self, auto_schema, direction):
+        return {
+            "type": "object",
+            "description": "Each invalid field with its messages.",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        }
+
+
+def error_list_or_field_errors(name: str, serializer_class, description: str) -> OpenApiResponse:
+    """A 400 whose body is either a JSON list of `serializer_class` items (problems found in
+    what the request points at) or DRF's field errors (a malformed body)."""
+    return OpenApiResponse(
+        PolymorphicProxySerializer(
+            component_name=name,
+            serializers=[serializer_class(many=True), FieldErrorsSerializer],
+            resource_type_field_name=None,
+            many=False,
+        ),
+        description=description,
+    )
+
+
+_DETAIL_REF = {"$ref": "#/components/schemas/Detail"}
+_STANDARD_ERRORS = {
+    "400": ERR_400.description,
+    "401": ERR_401.description,
+    "404": ERR_404.description,
+}
+
+
+def document_standard_errors(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every operation lists the errors it can answer
+    whether or not its view says so: 401 where credentials are required, 404 where the path
+    names an object or the list is paginated (an unknown page), 400 where it takes a body or
+    filters. Views still document anything more specific (409, 410, 429, bodies of 400s)."""
+    for path, operations in result.get("paths", {}).items():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            security = operation.get("security")
+            params = {param.get("name") for param in operation.get("parameters", []) if param.get("in") == "query"}
+            wanted = set()
+            if security and {} not in security:
+                wanted.add("401")
+            if "{" in path or "page" in params:
+                wanted.add("404")
+            if "requestBody" in operation or params - {"page", "page_size", "ordering", "search", "format"}:
+                wanted.add("400")
+            for code in sorted(wanted - set(responses)):
+                response = {"description": _STANDARD_ERRORS[code]}
+                if code != "400":
+                    response["content"] = {"application/json": {"schema": _DETAIL_REF}}
+                responses[code] = response
+    return result

@@ -72,6 +72,9 @@ class SecretSerializer(serializers.Serializer):
 
 
 class IntegrationTemplateSerializer(serializers.ModelSerializer):
+    # Not a URLField in the schema: a template without documentation has "".
+    docs_url = serializers.CharField(read_only=True, help_text="The service's documentation page, or empty.")
+
     class Meta:
         model = IntegrationTemplate
         fields = ["slug", "name", "description", "category", "icon", "config_schema", "payload_format", "docs_url"]

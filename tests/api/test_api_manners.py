@@ -137,18 +137,23 @@ def test_list_pagination_page_size_is_capped():
 def test_a_form_with_more_fields_than_django_allows_is_400(auth_client):
     fields = "&".join(f"f{n}=1" for n in range(1001))
     response = auth_client.generic(
-        "POST", "/api/components/instances/bulk/", fields, content_type="application/x-www-form-urlencoded"
+        "PATCH", "/api/auth/profile/", fields, content_type="application/x-www-form-urlencoded"
     )
     assert response.status_code == 400
     assert response.json() == {"detail": "Too many fields in the request."}
 
 
 def test_a_multipart_body_with_more_fields_than_django_allows_is_400(auth_client):
-    response = auth_client.post(
-        "/api/components/instances/bulk/", {f"f{n}": "1" for n in range(1100)}, format="multipart"
-    )
+    response = auth_client.patch("/api/auth/profile/", {f"f{n}": "1" for n in range(1100)}, format="multipart")
     assert response.status_code == 400
     assert response.json() == {"detail": "Too many fields in the request."}
+
+
+def test_json_endpoints_refuse_form_bodies_with_415(auth_client):
+    response = auth_client.generic(
+        "POST", "/api/chatbots/", "name=Bot", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 415
 
 
 def test_a_query_string_with_more_parameters_than_django_allows_is_400(auth_client):
@@ -161,7 +166,7 @@ def test_a_body_over_djangos_memory_limit_without_a_length_is_json_413(auth_clie
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
     fields = "&".join(f"f{n}=value" for n in range(50))
     response = auth_client.generic(
-        "POST", "/api/components/instances/bulk/", fields, content_type="application/x-www-form-urlencoded"
+        "PATCH", "/api/auth/profile/", fields, content_type="application/x-www-form-urlencoded"
     )
     assert response.status_code == 413
     assert response.json() == {"detail": "Request body too large."}

@@ -30,6 +30,46 @@ def test_schema_endpoint_serves_openapi(api_client):
     assert {"200", "401", "429"} <= set(login["responses"])
 
 
+@pytest.fixture
+def schema(api_client):
+    return api_client.get("/api/schema/?format=json").json()
+
+
+def test_every_operation_documents_the_errors_it_can_answer(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            codes = set(operation["responses"])
+            security = operation.get("security")
+            if security and {} not in security:
+                assert "401" in codes, (method, path)
+            if "{" in path:
+                assert "404" in codes, (method, path)
+            if "requestBody" in operation:
+                assert "400" in codes, (method, path)
+
+
+def test_json_endpoints_document_json_bodies_only(schema):
+    graph = schema["paths"]["/api/chatbots/{chatbot_pk}/flows/{id}/graph/"]["put"]
+    assert list(graph["requestBody"]["content"]) == ["application/json"]
+    upload = schema["paths"]["/api/flows/public/sessions/{session_id}/files/"]["post"]
+    assert list(upload["requestBody"]["content"]) == ["multipart/form-data"]
+
+
+def test_a_refused_publish_is_documented_as_a_list_of_problems_or_field_errors(schema):
+    response = schema["paths"]["/api/chatbots/{id}/publish/"]["post"]["responses"]["400"]
+    ref = response["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert schema["components"]["schemas"][ref]["oneOf"] == [
+        {"type": "array", "items": {"$ref": "#/components/schemas/PublishError"}},
+        {"$ref": "#/components/schemas/FieldErrors"},
+    ]
+
+
+def test_values_that_may_be_empty_or_null_are_documented_so(schema):
+    components = schema["components"]["schemas"]
+    assert components["Chatbot"]["properties"]["live_version"]["nullable"] is True
+    assert "format" not in components["IntegrationTemplate"]["properties"]["docs_url"]
+
+
 @pytest.mark.parametrize("path", ["/api/schema/swagger-ui/", "/api/schema/redoc/"])
 def test_docs_pages_load_only_our_own_static_files(client, path):
     response = client.get(path)
