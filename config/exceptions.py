@@ -80,6 +80,10 @@ def api_exception_handler(exc, context):
         exc = _suspicious_request(exc)
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=as_serializer_error(exc))
+    elif isinstance(exc, exceptions.ValidationError) and isinstance(exc.detail, dict):
+        # A view's ValidationError({"field": "message"}) answers like a serializer's
+        # (CONTRACT: {"field": ["message"]}).
+        exc.detail = {key: value if isinstance(value, list | dict) else [value] for key, value in exc.detail.items()}
     elif not isinstance(exc, exceptions.APIException | Http404 | PermissionDenied):
         mapped = _map_domain_error(exc)
         if mapped is not None:

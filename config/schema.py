@@ -35,12 +35,12 @@ class _FieldErrorsSchema(OpenApiSerializerExtension):
 
 
 def error_list_or_field_errors(name: str, serializer_class, description: str) -> OpenApiResponse:
-    """A 400 whose body is either a JSON list of `serializer_class` items (problems found in
-    what the request points at) or DRF's field errors (a malformed body)."""
+    """A 400 whose body is a JSON list of `serializer_class` items (problems found in what
+    the request points at), DRF's field errors (an invalid body) or a detail (unparsable)."""
     return OpenApiResponse(
         PolymorphicProxySerializer(
             component_name=name,
-            serializers=[serializer_class(many=True), FieldErrorsSerializer],
+            serializers=[serializer_class(many=True), FieldErrorsSerializer, DETAIL],
             resource_type_field_name=None,
             many=False,
         ),

@@ -194,3 +194,13 @@ def test_a_csrf_failure_under_the_api_is_json_403():
     assert response.status_code == 403
     assert json.loads(response.content) == {"detail": "CSRF failed: CSRF cookie not set."}
     assert csrf_failure(RequestFactory().post("/admin/login/"), reason="x")["Content-Type"].startswith("text/html")
+
+
+def test_field_errors_raised_by_views_are_lists_of_messages_like_a_serializers(auth_client):
+    response = auth_client.post("/api/components/instances/", {"id": "n1", "type": "message"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"flow": ["This field is required."]}
+    response = auth_client.post(
+        "/api/components/instances/", {"flow": 999999, "id": "n1", "type": "message"}, format="json"
+    )
+    assert response.json() == {"flow": ["No such flow."]}

@@ -61,6 +61,7 @@ def test_a_refused_publish_is_documented_as_a_list_of_problems_or_field_errors(s
     assert schema["components"]["schemas"][ref]["oneOf"] == [
         {"type": "array", "items": {"$ref": "#/components/schemas/PublishError"}},
         {"$ref": "#/components/schemas/FieldErrors"},
+        {"$ref": "#/components/schemas/Detail"},
     ]
 
 
