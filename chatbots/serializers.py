@@ -72,7 +72,7 @@ class PublishErrorSerializer(serializers.Serializer):
 
 
 class ChatbotVersionSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     is_live = serializers.SerializerMethodField()
 
     class Meta:

@@ -71,7 +71,7 @@ class ComponentTemplateViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ["order"]
 
     @extend_schema(summary="Types grouped by category", responses={200: ComponentCategorySerializer(many=True)})
-    @action(detail=False, url_path="by_category")
+    @action(detail=False, url_path="by_category", filter_backends=[])
     def by_category(self, request):
         categories = ComponentCategory.objects.prefetch_related("templates")
         return Response(ComponentCategorySerializer(categories, many=True).data)
@@ -81,7 +81,7 @@ class ComponentTemplateViewSet(viewsets.ReadOnlyModelViewSet):
         parameters=[OpenApiParameter("q", str, description="Words to look for.")],
         responses={200: ComponentTemplateSerializer(many=True)},
     )
-    @action(detail=False)
+    @action(detail=False, filter_backends=[])
     def search(self, request):
         query = request.query_params.get("q", "").strip()[:100]
         templates = self.get_queryset()

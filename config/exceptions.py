@@ -75,6 +75,10 @@ def _suspicious_request(exc: SuspiciousOperation) -> exceptions.APIException:
     return exceptions.ParseError("Bad request.")
 
 
+def _all_messages(detail) -> bool:
+    return isinstance(detail, list) and bool(detail) and all(isinstance(item, str) for item in detail)
+
+
 def api_exception_handler(exc, context):
     if isinstance(exc, SuspiciousOperation):
         exc = _suspicious_request(exc)
@@ -84,6 +88,10 @@ def api_exception_handler(exc, context):
         # A view's ValidationError({"field": "message"}) answers like a serializer's
         # (CONTRACT: {"field": ["message"]}).
         exc.detail = {key: value if isinstance(value, list | dict) else [value] for key, value in exc.detail.items()}
+    elif isinstance(exc, exceptions.ValidationError) and _all_messages(exc.detail):
+        # ValidationError("message") from a view or a filter (DRF's search refuses NUL that
+        # way) would answer a bare list; CONTRACT has {"detail": "message"}.
+        exc = StructuredBadRequest({"detail": " ".join(str(message) for message in exc.detail)})
     elif not isinstance(exc, exceptions.APIException | Http404 | PermissionDenied):
         mapped = _map_domain_error(exc)
         if mapped is not None:

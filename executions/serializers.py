@@ -4,7 +4,12 @@ from executions.models import ChatMessage, ChatSession, ExecutionLog, UserInput
 
 
 class ChatSessionSerializer(serializers.ModelSerializer):
-    version = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    version = serializers.SlugRelatedField(
+        slug_field="number",
+        read_only=True,
+        allow_null=True,
+        help_text="The published version's number; null in a preview.",
+    )
     chatbot_name = serializers.CharField(source="chatbot.name", read_only=True)
 
     class Meta:

@@ -204,3 +204,9 @@ def test_field_errors_raised_by_views_are_lists_of_messages_like_a_serializers(a
         "/api/components/instances/", {"flow": 999999, "id": "n1", "type": "message"}, format="json"
     )
     assert response.json() == {"flow": ["No such flow."]}
+
+
+def test_a_search_with_a_null_character_is_400_with_a_detail(auth_client):
+    response = auth_client.get("/api/chatbots/?search=a%00b")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Null characters are not allowed."}

@@ -131,3 +131,13 @@ def test_admin_lists_users_with_search(admin_client, user):
     detail = admin_client.get(f"/admin/authentication/user/{user.pk}/change/")
     assert detail.status_code == 200
     assert "Bio" in detail.content.decode()
+
+
+def test_a_preview_sessions_missing_version_is_documented_as_nullable(schema):
+    assert schema["components"]["schemas"]["ChatSession"]["properties"]["version"]["nullable"] is True
+
+
+def test_catalog_actions_that_do_not_filter_document_no_filters(schema):
+    for path in ("/api/components/templates/by_category/", "/api/components/templates/search/"):
+        names = {param["name"] for param in schema["paths"][path]["get"].get("parameters", [])}
+        assert not names & {"blocking", "search", "ordering"}, path
