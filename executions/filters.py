@@ -1,9 +1,10 @@
 import django_filters
 
+from config.filters import FilterSet
 from executions.models import ChatSession
 
 
-class ChatSessionFilter(django_filters.FilterSet):
+class ChatSessionFilter(FilterSet):
     started_after = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
     started_before = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
 

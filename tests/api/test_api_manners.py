@@ -210,3 +210,15 @@ def test_a_search_with_a_null_character_is_400_with_a_detail(auth_client):
     response = auth_client.get("/api/chatbots/?search=a%00b")
     assert response.status_code == 400
     assert response.json() == {"detail": "Null characters are not allowed."}
+
+
+@pytest.mark.parametrize("url", ["/api/executions/sessions/?is_preview=maybe", "/api/flows/templates/?is_public=2"])
+def test_a_boolean_filter_that_is_neither_true_nor_false_is_400(auth_client, url):
+    response = auth_client.get(url)
+    assert response.status_code == 400
+    assert list(response.json().values()) == [["Use true or false."]]
+
+
+@pytest.mark.parametrize("value", ["true", "FALSE", "1", "0", ""])
+def test_boolean_filters_take_true_false_1_0_or_nothing(auth_client, value):
+    assert auth_client.get(f"/api/executions/sessions/?is_preview={value}").status_code == 200
