@@ -2,6 +2,19 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chatbots.models import Chatbot, ChatbotVersion
+from chatbots.options import APPEARANCE_SCHEMA, BEHAVIOR_SCHEMA
+
+
+# The settings are validated by chatbots.options against these JSON Schemas; the API schema
+# shows the same ones, so the builder sees every key, its type, bounds and default.
+@extend_schema_field(APPEARANCE_SCHEMA)
+class AppearanceField(serializers.DictField):
+    pass
+
+
+@extend_schema_field(BEHAVIOR_SCHEMA)
+class BehaviorField(serializers.DictField):
+    pass
 
 
 class LiveVersionSerializer(serializers.ModelSerializer):
@@ -12,6 +25,8 @@ class LiveVersionSerializer(serializers.ModelSerializer):
 
 class ChatbotSerializer(serializers.ModelSerializer):
     live_version = LiveVersionSerializer(read_only=True, allow_null=True, help_text="null until first published")
+    appearance = AppearanceField(read_only=True)
+    behavior = BehaviorField(read_only=True)
     flow_count = serializers.IntegerField(read_only=True, default=None)
     chat_start_url = serializers.SerializerMethodField()
 
@@ -44,16 +59,16 @@ class ChatbotSerializer(serializers.ModelSerializer):
 class ChatbotCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    appearance = serializers.DictField(required=False)
-    behavior = serializers.DictField(required=False)
+    appearance = AppearanceField(required=False, help_text="Keys to change; the others keep their values.")
+    behavior = BehaviorField(required=False, help_text="Keys to change; the others keep their values.")
 
 
 class ChatbotUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     status = serializers.ChoiceField(choices=Chatbot.Status.choices, required=False)
-    appearance = serializers.DictField(required=False)
-    behavior = serializers.DictField(required=False)
+    appearance = AppearanceField(required=False, help_text="Keys to change; the others keep their values.")
+    behavior = BehaviorField(required=False, help_text="Keys to change; the others keep their values.")
 
 
 class PublishSerializer(serializers.Serializer):

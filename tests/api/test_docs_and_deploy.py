@@ -141,3 +141,12 @@ def test_catalog_actions_that_do_not_filter_document_no_filters(schema):
     for path in ("/api/components/templates/by_category/", "/api/components/templates/search/"):
         names = {param["name"] for param in schema["paths"][path]["get"].get("parameters", [])}
         assert not names & {"blocking", "search", "ordering"}, path
+
+
+def test_a_chatbots_appearance_and_behaviour_are_documented_key_by_key(schema):
+    components = schema["components"]["schemas"]
+    for component in ("Chatbot", "ChatbotCreateRequest", "PatchedChatbotUpdateRequest"):
+        behavior = components[component]["properties"]["behavior"]
+        assert behavior["additionalProperties"] is False, component
+        assert behavior["properties"]["session_timeout_minutes"]["default"] == 1440, component
+    assert components["Chatbot"]["properties"]["appearance"]["properties"]["position"]["enum"] == ["left", "right"]
