@@ -97,6 +97,14 @@ class Load:
         data = response.read()
         return response.status, (json.loads(data) if data else {}), time.perf_counter() - started
 
+    def _timed(self, conn, path: str, body: dict, latencies: list[float]) -> int:
+        """POST expecting 200: its latency goes to `latencies`; returns 1 if it failed, else 0."""
+        status, _, took = self._post(conn, path, body)
+        if status != 200:
+            return 1
+        latencies.append(took)
+        return 0
+
     def run(self, worker, seconds: float) -> dict:
         """`worker(conn, deadline, latencies)` loops until the deadline and returns its failures;
         all clients run at once for `seconds`."""
@@ -128,11 +136,7 @@ class Load:
         def worker(conn, deadline, latencies):
             failed = 0
             while time.perf_counter() < deadline:
-                status, _, took = self._post(conn, "/bench/bare/", {"value": "hello"})
-                if status == 200:
-                    latencies.append(took)
-                else:
-                    failed += 1
+                failed += self._timed(conn, "/bench/bare/", {"value": "hello"}, latencies)
             return failed
 
         return self.run(worker, seconds)
@@ -153,11 +157,7 @@ class Load:
                 for n in range(replies_per_session):
                     if time.perf_counter() >= deadline:
                         break
-                    status, _, took = self._post(conn, path, {"value": f"answer {n}"})
-                    if status == 200:
-                        latencies.append(took)
-                    else:
-                        failed += 1
+                    failed += self._timed(conn, path, {"value": f"answer {n}"}, latencies)
             return failed
 
         return self.run(worker, seconds)
