@@ -7,6 +7,7 @@ from executions.models import (
     ExecutionLog,
     InputReached,
     OutboxEvent,
+    OutgoingEmail,
     UserInput,
     WebhookEvent,
 )
@@ -114,3 +115,12 @@ class WebhookEventAdmin(admin.ModelAdmin):
     search_fields = ["id", "last_error"]
     raw_id_fields = ["event", "chatbot", "webhook", "integration"]
     readonly_fields = ["created_at", "delivered_at", "claim_token", "locked_until"]
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(admin.ModelAdmin):
+    list_display = ["subject", "session", "status", "attempts", "next_attempt_at", "sent_at"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["id", "subject", "last_error", "session__id"]
+    raw_id_fields = ["session"]
+    readonly_fields = ["created_at", "sent_at", "claim_token", "locked_until"]

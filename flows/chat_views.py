@@ -90,7 +90,9 @@ class ChatSessionView(PublicChatView):
         responses={200: ChatSessionReadSerializer, 404: ERR_404, 429: ERR_429},
     )
     def get(self, request, session_id: str):
-        return Response(services.session_read(session_id))
+        payload, retry_after = services.session_read(session_id)
+        # While an HTTP call of the conversation is under way, the pending input comes later.
+        return Response(payload, headers={"Retry-After": str(retry_after)} if retry_after else None)
 
 
 class ChatUploadView(PublicChatView):
