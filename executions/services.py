@@ -32,7 +32,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Subquery
+from django.db.models import F, Subquery
 from django.utils import timezone
 
 from chatbots.models import Chatbot, ChatbotVersion
@@ -292,6 +292,7 @@ def _store(
     if created:
         row = {field.attname: getattr(session, field.attname) for field in ChatSession._meta.concrete_fields}
         hotpath.execute([hotpath.insert_rows(ChatSession, [row], now=now), *writes])
+        session._state.adding = False
     elif hotpath.execute(writes, swap=hotpath.swap_statement(session, _TURN_FIELDS, counter="turn")):
         session.turn += 1
     else:
@@ -314,6 +315,9 @@ def _flow_run_writes(session: ChatSession, snapshot: dict, transitions, status: 
     finishes the latest open run of that flow (one entered in this turn, else an earlier one);
     when the session ends, every run still open ends with it (finished, or abandoned when the
     session failed: the runner records no exits for a failed session)."""
+    ending = status != ChatSession.Status.ACTIVE
+    if not transitions and not ending:
+        return []
     flows = snapshot.get("flows", {})
     entered: list[dict] = []
     earlier_exits: dict[str, int] = {}
@@ -329,34 +333,30 @@ def _flow_run_writes(session: ChatSession, snapshot: dict, transitions, status: 
                 }
             )
             continue
-        run = next(
-            (r for r in reversed(entered) if r["flow_key"] == flow_key and r["status"] == "running"),
-            None,
-        )
+        run = next((r for r in reversed(entered) if r["flow_key"] == flow_key and r["status"] == "running"), None)
         if run is not None:
             run.update(status=FlowExecution.Status.FINISHED, ended_at=now)
         else:
             earlier_exits[flow_key] = earlier_exits.get(flow_key, 0) + 1
-    writes = []
-    runs = FlowExecution.objects.filter(session_id=session.pk, status=FlowExecution.Status.RUNNING)
-    if status != ChatSession.Status.ACTIVE:
+    writes = [hotpath.insert_rows(FlowExecution, entered)]
+    running = FlowExecution.objects.filter(session_id=session.pk, status=FlowExecution.Status.RUNNING)
+    if ending:
         ended = FlowExecution.Status.FINISHED if status == "completed" else FlowExecution.Status.ABANDONED
         for run in entered:
             if run["status"] == FlowExecution.Status.RUNNING:
                 run.update(status=ended, ended_at=now)
-        if not session._state.adding:
-            writes.append(hotpath.update_where(runs, status=ended, ended_at=now))
-    else:
-        for flow_key, count in earlier_exits.items():
-            latest = runs.filter(flow_key=flow_key).order_by("-started_at", "-id").values("pk")[:count]
-            writes.append(
-                hotpath.update_where(
-                    FlowExecution.objects.filter(pk__in=Subquery(latest)),
-                    status=FlowExecution.Status.FINISHED,
-                    ended_at=now,
-                )
+        if not session._state.adding:  # a session created by this turn has no earlier runs
+            writes.append(hotpath.update_where(running, status=ended, ended_at=now))
+        return writes
+    for flow_key, count in earlier_exits.items():
+        latest = running.filter(flow_key=flow_key).order_by("-started_at", "-id").values("pk")[:count]
+        writes.append(
+            hotpath.update_where(
+                FlowExecution.objects.filter(pk__in=Subquery(latest)),
+                status=FlowExecution.Status.FINISHED,
+                ended_at=now,
             )
-    writes.insert(0, hotpath.insert_rows(FlowExecution, entered))
+        )
     return writes
 
 
@@ -576,7 +576,7 @@ def _check_open(session: ChatSession) -> None:
         if timezone.now() - session.last_activity_at <= timedelta(minutes=session.timeout_minutes):
             return
         ChatSession.objects.filter(pk=session.pk, status=ChatSession.Status.ACTIVE, turn=session.turn).update(
-            status=ChatSession.Status.EXPIRED
+            status=ChatSession.Status.EXPIRED, turn=F("turn") + 1
         )
         session.status = ChatSession.Status.EXPIRED
     if session.status == ChatSession.Status.EXPIRED:
@@ -705,7 +705,9 @@ def session_finish(session: ChatSession) -> ChatSession:
     session.completed_at = now
     session.duration = now - session.started_at
     session.pending_node_id = ""
-    session.save(update_fields=["status", "completed_at", "duration", "pending_node_id"])
+    session.turn = F("turn") + 1  # a reply that read the session before this cannot store its turn
+    session.save(update_fields=["status", "completed_at", "duration", "pending_node_id", "turn"])
+    session.refresh_from_db(fields=["turn"])
     return session
 
 
@@ -720,7 +722,8 @@ def sessions_expire_idle(*, now=None) -> int:
         pk for pk, minutes, last in candidates.iterator(chunk_size=2000) if now - last > timedelta(minutes=minutes)
     ]
     for start in range(0, len(stale), 1000):
+        # The turn moves on, so a reply that read one of these sessions earlier cannot revive it.
         expired += ChatSession.objects.filter(pk__in=stale[start : start + 1000], status="active").update(
-            status=ChatSession.Status.EXPIRED
+            status=ChatSession.Status.EXPIRED, turn=F("turn") + 1
         )
     return expired

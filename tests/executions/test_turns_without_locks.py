@@ -387,3 +387,22 @@ def test_a_reply_and_a_start_take_at_most_three_round_trips_including_the_thrott
         start(client, bot)
     assert counted.redis_round_trips == 1, counted
     assert counted.round_trips <= 3, counted
+
+
+@pytest.mark.django_db
+def test_a_reply_computed_while_the_owner_finishes_the_session_is_not_stored(api_client, monkeypatch):
+    bot = published_bot(graph=echo_graph())
+    session_id = start(api_client, bot)["session_id"]
+    real = services.run_reply
+
+    def finished_meanwhile(*args, **kwargs):
+        result = real(*args, **kwargs)
+        services.session_finish(ChatSession.objects.get(pk=session_id))
+        return result
+
+    monkeypatch.setattr(services, "run_reply", finished_meanwhile)
+    response = reply(api_client, session_id, "too late")
+    assert response.status_code == 409
+    session = ChatSession.objects.get(pk=session_id)
+    assert session.status == "completed"
+    assert not ChatMessage.objects.filter(session=session, sender="user").exists()
