@@ -15,7 +15,7 @@ import io
 
 from django.http import HttpResponse
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
@@ -38,7 +38,15 @@ from config.schema import ERR_400, ERR_404, ERR_409, ERR_410, ERR_429
 from config.throttling import IPScopedRateThrottle
 from executions import services, uploads
 
-SESSION_ERRORS = {404: ERR_404, 409: ERR_409, 410: ERR_410, 429: ERR_429}
+REPLY_409 = OpenApiResponse(
+    ERR_409.response,
+    description=(
+        "The input was already answered (a double submit, a stale tab), the conversation is over, or "
+        "an HTTP request of the conversation is under way: then `Retry-After` says in how many seconds "
+        "to try again."
+    ),
+)
+SESSION_ERRORS = {404: ERR_404, 409: REPLY_409, 410: ERR_410, 429: ERR_429}
 
 _PARSER = SafeJSONParser()
 _RENDERER = JSONRenderer()
@@ -155,6 +163,11 @@ class ChatSessionView(LeanChatView):
     @extend_schema(
         tags=["chat"],
         summary="The session with its transcript (for reloads)",
+        description=(
+            "While an HTTP request of the conversation is under way, `input` is null and the "
+            "`Retry-After` header says in how many seconds the pending input is worth asking for "
+            "again. A turn whose request was cut off (its server died) is finished first."
+        ),
         responses={200: ChatSessionReadSerializer, 404: ERR_404, 429: ERR_429},
     )
     def get(self, request, session_id: str):
