@@ -15,7 +15,7 @@ api_patterns = [
     path("flows/", include(flows.urls.urlpatterns)),
     path("", views.api_root, name="api-root"),
     path("auth/", include("authentication.urls")),
-    path("", include(chatbots_router.urls + chatbot_router.urls)),
+    path("", include(chatbots_router.urls + chatbot_router.urls + flows.urls.flow_router.urls)),
     path("components/", include("components.urls")),
     path("executions/", include("executions.urls")),
     path("integrations/", include("integrations.urls")),

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from chatbots.models import Chatbot, ChatbotVersion
 from executions import hotpath
-from executions.events import chatbot_subscribed, events_statement, session_subscribed_sql
+from executions.events import chatbot_subscribed, event_record, events_statement, session_subscribed_sql
 from executions.exceptions import (
     ChatbotUnavailable,
     OriginNotAllowed,
@@ -531,7 +531,12 @@ def session_read(session_id: str) -> dict:
 
 @transaction.atomic
 def session_finish(session: ChatSession) -> ChatSession:
-    """The owner closes an active session (it counts as completed)."""
+    """The owner closes an active session. It counts as completed, as when the chat reaches its
+    end: its running flow runs finish, and `session.completed` (with the variables so far) goes
+    to the outbox when a webhook or integration listens to the bot (never for a preview).
+
+    Locks the session row, so a reply in progress finishes first. Raises SessionClosed when the
+    session is not active."""
     session = ChatSession.objects.select_for_update().get(pk=session.pk)
     if session.status != ChatSession.Status.ACTIVE:
         raise SessionClosed(f"This session is already {session.status}.")
@@ -541,6 +546,13 @@ def session_finish(session: ChatSession) -> ChatSession:
     session.duration = now - session.started_at
     session.pending_node_id = ""
     session.save(update_fields=["status", "completed_at", "duration", "pending_node_id"])
+    FlowExecution.objects.filter(session=session, status=FlowExecution.Status.RUNNING).update(
+        status=FlowExecution.Status.FINISHED, ended_at=now
+    )
+    if not session.is_preview:
+        event_record(
+            session.chatbot_id, "session.completed", {"session_id": str(session.id), "variables": session.variables}
+        )
     return session
 
 

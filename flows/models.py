@@ -81,3 +81,12 @@ class FlowExecution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.flow_name} in {self.session_id}"
+
+    @property
+    def flow_id(self) -> int | None:
+        """The draft flow's id the run's key stands for (keys of compiled flows are flow ids)."""
+        return int(self.flow_key) if self.flow_key.isdigit() else None
+
+    @property
+    def duration_seconds(self) -> float | None:
+        return round((self.ended_at - self.started_at).total_seconds(), 3) if self.ended_at else None

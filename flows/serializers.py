@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from config.contract import GraphSerializer
 from config.fields import IdField
-from flows.models import Flow, FlowTemplate
+from flows.models import Flow, FlowExecution, FlowTemplate
 
 TAG = r"^[a-z0-9][a-z0-9-]{0,39}$"
 
@@ -98,3 +98,36 @@ class FlowTemplateWriteSerializer(serializers.Serializer):
 class TemplateUseSerializer(serializers.Serializer):
     chatbot = IdField()
     name = serializers.CharField(max_length=200, required=False)
+
+
+class FlowRunSessionSerializer(serializers.Serializer):
+    """The chat session a flow run belongs to (the session lives in the executions app)."""
+
+    id = serializers.UUIDField()
+    status = serializers.CharField(help_text="active, completed, failed or expired")
+    is_preview = serializers.BooleanField()
+    version = serializers.IntegerField(
+        source="version.number", allow_null=True, default=None, help_text="The published version; null in a preview."
+    )
+    started_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+
+
+class FlowExecutionSerializer(serializers.ModelSerializer):
+    flow = serializers.IntegerField(source="flow_id", allow_null=True, help_text="The flow's id.")
+    duration = serializers.FloatField(
+        source="duration_seconds", allow_null=True, help_text="Seconds from start to end; null while running."
+    )
+
+    class Meta:
+        model = FlowExecution
+        fields = ["id", "flow", "flow_name", "status", "started_at", "ended_at", "duration"]
+        read_only_fields = fields
+
+
+class FlowExecutionDetailSerializer(FlowExecutionSerializer):
+    session = FlowRunSessionSerializer(read_only=True)
+
+    class Meta(FlowExecutionSerializer.Meta):
+        fields = [*FlowExecutionSerializer.Meta.fields, "session"]
+        read_only_fields = fields

@@ -3,7 +3,7 @@ from django.db.models import Count, Q
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from chatbots.models import Chatbot
@@ -13,12 +13,15 @@ from components import services as builder
 from components.graph import GraphDraft, graph_load, graph_save
 from components.validation import graph_report
 from config.schema import ERR_400, ERR_409, OWNER_ERRORS, WRITE_ERRORS
-from config.viewsets import OwnedModelViewSet
+from config.viewsets import OwnedModelViewSet, OwnedReadOnlyViewSet
 from flows import services
-from flows.models import Flow, FlowTemplate
+from flows.filters import FlowExecutionFilter
+from flows.models import Flow, FlowExecution, FlowTemplate
 from flows.serializers import (
     FlowCloneSerializer,
     FlowCreateSerializer,
+    FlowExecutionDetailSerializer,
+    FlowExecutionSerializer,
     FlowSerializer,
     FlowTemplateSerializer,
     FlowTemplateWriteSerializer,
@@ -234,3 +237,37 @@ class FlowTemplateViewSet(OwnedModelViewSet):
         flow = builder.flow_from_template(template, chatbot=chatbot, name=serializer.validated_data.get("name"))
         flow = Flow.objects.annotate(node_count=Count("nodes")).get(pk=flow.pk)
         return Response(FlowSerializer(flow).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Runs of this flow in chat sessions (newest first)",
+        responses={200: FlowExecutionSerializer(many=True), **OWNER_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="One run of this flow, with its session", responses={200: FlowExecutionDetailSerializer, **OWNER_ERRORS}
+    ),
+)
+class FlowExecutionViewSet(OwnedReadOnlyViewSet):
+    """Read-only: the runner records a run each time a session enters the flow (its start for
+    the main flow, a flow_link for the others)."""
+
+    queryset = FlowExecution.objects.select_related("session__version")
+    owner_field = "session__chatbot__owner"
+    parent_lookups = {"chatbot_pk": "session__chatbot_id"}
+    filterset_class = FlowExecutionFilter
+    ordering_fields = ["started_at", "ended_at"]
+    ordering = ["-started_at", "-id"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return FlowExecution.objects.none()
+        flow = Flow.objects.filter(
+            pk=self.kwargs["flow_pk"], chatbot_id=self.kwargs["chatbot_pk"], chatbot__owner=self.request.user
+        ).first()
+        if flow is None:
+            raise NotFound()
+        return super().get_queryset().filter(flow_key=str(flow.pk))
+
+    def get_serializer_class(self):
+        return FlowExecutionDetailSerializer if self.action == "retrieve" else FlowExecutionSerializer
