@@ -1,7 +1,7 @@
 import django_filters
 
 from config.filters import BooleanFilter, FilterSet
-from flows.models import FlowExecution
+from flows.models import FlowExecution, FlowTemplate
 
 
 class FlowExecutionFilter(FilterSet):
@@ -13,3 +13,15 @@ class FlowExecutionFilter(FilterSet):
     class Meta:
         model = FlowExecution
         fields = ["status", "started_after", "started_before", "session", "is_preview"]
+
+
+class FlowTemplateFilter(FilterSet):
+    tag = django_filters.CharFilter(method="filter_tag", max_length=40, help_text="Only templates with this tag.")
+
+    class Meta:
+        model = FlowTemplate
+        fields = ["category", "is_public", "tag"]
+
+    def filter_tag(self, queryset, name, value):
+        # Tags are [a-z0-9-] (checked on write), so the quoted form matches one whole tag.
+        return queryset.filter(tags__icontains=f'"{value.lower()}"')
