@@ -71,6 +71,8 @@ def _validate_notification_preferences(preferences: dict) -> None:
 def profile_update(
     profile: UserProfile,
     *,
+    first_name: str | None = None,
+    last_name: str | None = None,
     bio: str | None = None,
     timezone: str | None = None,
     settings: dict | None = None,
@@ -78,7 +80,15 @@ def profile_update(
     avatar=None,
     remove_avatar: bool = False,
 ) -> UserProfile:
-    """Apply a partial profile update; `settings` and `notification_preferences` merge into what is stored."""
+    """Apply a partial profile update; `settings` and `notification_preferences` merge into what is stored.
+    `first_name` and `last_name` are the user's."""
+    names = {name: value for name, value in (("first_name", first_name), ("last_name", last_name)) if value is not None}
+    if names:
+        user = profile.user
+        for name, value in names.items():
+            setattr(user, name, value.strip())
+        user.full_clean(exclude=[f.name for f in user._meta.fields if f.name not in names])
+        user.save(update_fields=list(names))
     old_avatar = profile.avatar.name if profile.avatar else None
     processed_avatar = None
     if avatar is not None:
@@ -110,3 +120,14 @@ def profile_update(
         storage = profile.avatar.storage
         transaction.on_commit(lambda: storage.delete(old_avatar))
     return profile
+
+
+@transaction.atomic
+def user_delete(user: User, *, password: str) -> None:
+    """Delete the account and everything it owns: chatbots with their flows, versions, sessions
+    and uploaded files, templates, connections, webhooks, integrations, the avatar. Files go
+    once the deletion has committed (the models' post_delete receivers). Every token of the
+    user stops working. Raises ValidationError (nothing changes) when the password is wrong."""
+    if not user.check_password(password):
+        raise ValidationError({"password": "The password is wrong."})
+    user.delete()
