@@ -52,12 +52,12 @@ def user_change_password(user: User, *, old_password: str, new_password: str) ->
     user.save(update_fields=["password"])
 
 
-def _validate_timezone(name: str) -> None:
+def timezone_check(name: str) -> None:
     if name not in zoneinfo.available_timezones():
         raise ValidationError({"timezone": f"{name!r} is not a time zone of the IANA database (e.g. Europe/Lisbon)."})
 
 
-def _validate_notification_preferences(preferences: dict) -> None:
+def notification_preferences_check(preferences: dict) -> None:
     unknown = sorted(set(preferences) - set(NOTIFICATION_DEFAULTS))
     if unknown:
         known = ", ".join(NOTIFICATION_DEFAULTS)
@@ -99,7 +99,7 @@ def profile_update(
     if bio is not None:
         profile.bio = bio
     if timezone is not None:
-        _validate_timezone(timezone)
+        timezone_check(timezone)
         profile.timezone = timezone
     if settings is not None:
         merged = {**profile.settings, **settings}
@@ -107,7 +107,7 @@ def profile_update(
             raise ValidationError({"settings": "Settings may hold at most 16 KB."})
         profile.settings = merged
     if notification_preferences is not None:
-        _validate_notification_preferences(notification_preferences)
+        notification_preferences_check(notification_preferences)
         profile.notification_preferences = {**profile.notification_preferences, **notification_preferences}
     if remove_avatar:
         profile.avatar = None

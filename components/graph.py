@@ -24,6 +24,7 @@ from components.catalog import COMPONENT_TYPES, output_handles, semantic_errors,
 from components.exceptions import GraphValidationError
 from components.models import ComponentConnection, ComponentInstance, ComponentVariable
 from components.templating import VARIABLE_NAME_RE
+from config.jsonschema_errors import schema_errors
 from flows.models import Flow
 
 ID_RE_PATTERN = r"^[A-Za-z0-9_.:-]{1,100}$"
@@ -42,17 +43,7 @@ def config_errors(type_name: str, data: Any) -> dict[str, list[str]]:
     if not isinstance(data, dict):
         return {"data": ["Must be a JSON object."]}
     merged = {**COMPONENT_TYPES[type_name].defaults(), **data}
-    errors: dict[str, list[str]] = {}
-    for error in _validator(type_name).iter_errors(merged):
-        path = [str(p) for p in error.absolute_path]
-        if error.validator == "required":
-            missing = error.message.split("'")[1] if "'" in error.message else ""
-            path.append(missing)
-        elif error.validator == "additionalProperties":
-            extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-            path.append(extra[0] if extra else "")
-        key = ".".join(["data", *[p for p in path if p]])
-        errors.setdefault(key, []).append(error.message)
+    errors = schema_errors(_validator(type_name), merged, prefix="data")
     if not errors:
         for field_name, message in semantic_errors(type_name, merged):
             errors.setdefault(f"data.{field_name}", []).append(message)

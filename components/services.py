@@ -216,6 +216,14 @@ def _graph_mutate(flow: Flow, change) -> GraphDraft:
     return graph_save(flow, draft)
 
 
+def graph_change_check(flow: Flow, change) -> GraphDraft:
+    """What `change` would make of the flow's graph, checked as a write would check it, without
+    saving anything (the admin validates its forms with it). Raises what the write would."""
+    draft = graph_load(flow)
+    change(draft)
+    return graph_check(draft)
+
+
 def _not_found(kind: str, key: str) -> ValidationError:
     return ValidationError({kind: f"No {kind} {key!r} in this flow."})
 
@@ -251,6 +259,34 @@ def _drop_nodes(draft: GraphDraft, node_ids: set[str]) -> None:
 
 def node_create(flow: Flow, *, node: dict) -> None:
     _graph_mutate(flow, lambda draft: draft.nodes.append(node))
+
+
+def node_put(draft: GraphDraft, node: dict) -> None:
+    """Put `node` into `draft` whole (its `data` replaces the stored config), or add it."""
+    for index, current in enumerate(draft.nodes):
+        if current["id"] == node["id"]:
+            draft.nodes[index] = node
+            return
+    draft.nodes.append(node)
+
+
+def node_save(flow: Flow, *, node: dict) -> None:
+    """Create the node, or replace the one with its id (config included, nothing merged)."""
+    _graph_mutate(flow, lambda draft: node_put(draft, node))
+
+
+def edge_put(draft: GraphDraft, edge: dict) -> None:
+    """Put `edge` into `draft` whole, or add it."""
+    for index, current in enumerate(draft.edges):
+        if current["id"] == edge["id"]:
+            draft.edges[index] = edge
+            return
+    draft.edges.append(edge)
+
+
+def edge_save(flow: Flow, *, edge: dict) -> None:
+    """Create the edge, or re-point the one with its id."""
+    _graph_mutate(flow, lambda draft: edge_put(draft, edge))
 
 
 def node_update(flow: Flow, *, node_id: str, changes: dict) -> None:

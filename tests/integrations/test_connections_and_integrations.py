@@ -161,10 +161,10 @@ def _integration(client, target, template="slack", **body):
 @pytest.mark.parametrize(
     ("config", "field"),
     [
-        ({}, "config"),
+        ({}, "config.url"),
         ({"url": "not a url"}, "config.url"),
         ({"url": "http://192.168.1.1/x"}, "config.url"),
-        ({"url": "https://example.com", "extra": 1}, "config"),
+        ({"url": "https://example.com", "extra": 1}, "config.extra"),
     ],
 )
 def test_integration_config_is_validated(auth_client, target, config, field):
