@@ -1,8 +1,11 @@
 """Error messages are written for people: they say what is expected, not which regex failed."""
 
-import pytest
+from datetime import timedelta
 
-from tests.factories import ChatbotFactory
+import pytest
+from rest_framework_simplejwt.tokens import AccessToken
+
+from tests.factories import ChatbotFactory, published_bot
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +71,55 @@ def test_node_config_errors_are_sentences(auth_client, user):
     assert nodes["tel"]["data.default_country"] == [
         "Must be a two-letter country code such as PT, or empty (got 'portugal')."
     ]
+
+
+def test_an_expired_token_says_so_at_the_top_level(api_client, user):
+    token = AccessToken.for_user(user)
+    token.set_exp(lifetime=-timedelta(seconds=5))
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    response = api_client.get("/api/auth/profile/")
+    assert response.status_code == 401
+    body = response.json()
+    assert body["detail"] == "Token is expired"
+    assert body["code"] == "token_not_valid"
+    assert body["messages"][0]["message"] == "Token is expired"
+    api_client.credentials(HTTP_AUTHORIZATION="Bearer not-a-token")
+    assert api_client.get("/api/auth/profile/").json()["detail"] == "Token is invalid"
+
+
+def test_another_authorization_scheme_is_told_to_use_bearer(api_client, user):
+    token = AccessToken.for_user(user)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    response = api_client.get("/api/auth/profile/")
+    assert response.status_code == 401
+    assert response.json() == {
+        "detail": "The Authorization header must use the Bearer scheme: `Authorization: Bearer <access token>` "
+        "(got 'Token')."
+    }
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+    api_client.credentials()
+    assert api_client.get("/api/auth/profile/").json() == {"detail": "Authentication credentials were not provided."}
+
+
+def test_a_reply_naming_a_node_that_is_not_an_input_says_so(api_client, user):
+    bot = published_bot(owner=user)
+    session_id = api_client.post(f"/api/flows/public/{bot.public_id}/start/", {}, format="json").json()["session_id"]
+    url = f"/api/flows/public/sessions/{session_id}/reply/"
+    message = api_client.post(url, {"value": "Ana", "node_id": "hello"}, format="json")
+    assert message.status_code == 400
+    assert message.json() == {
+        "node_id": ["Node 'hello' is a message node, not an input; name the pending input (or leave node_id out)."]
+    }
+    unknown = api_client.post(url, {"value": "Ana", "node_id": "ghost"}, format="json")
+    assert unknown.status_code == 400
+    assert unknown.json()["node_id"] == [
+        "This chatbot has no node 'ghost'; name the pending input (or leave node_id out)."
+    ]
+    later = api_client.post(url, {"value": "Ana", "node_id": "email"}, format="json")
+    assert later.status_code == 409
+    assert api_client.post(url, {"value": "Ana", "node_id": "name"}, format="json").status_code == 200
+    again = api_client.post(url, {"value": "Ana", "node_id": "name"}, format="json")
+    assert (again.status_code, again.json()["detail"]) == (
+        409,
+        "This input was already answered; the conversation has moved on.",
+    )
