@@ -29,6 +29,7 @@ from config.throttling import IPScopedRateThrottle
 
 
 class RegisterView(APIView):
+    authentication_classes = []  # open to anyone: credentials are neither needed nor read
     permission_classes = [permissions.AllowAny]
     throttle_classes = [IPScopedRateThrottle]
     throttle_scope = "auth"
@@ -77,6 +78,7 @@ class RefreshView(TokenRefreshView):
 
 
 class LogoutView(APIView):
+    authentication_classes = []  # the refresh token in the body is the credential
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(
