@@ -1,4 +1,4 @@
-"""The component catalog: every node type of CONTRACT §2, with its JSON Schema, handles and
+"""The component catalog: every node type (docs/components.md), with its JSON Schema, handles and
 which variables it reads and writes.
 
 This module is the single source of truth. The data migration copies it into

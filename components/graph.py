@@ -1,5 +1,5 @@
 """The draft graph of a flow: checking a whole graph, saving it in a constant number of
-queries, and reading it back in the CONTRACT §1 shape.
+queries, and reading it back in the shape of docs/graph.md.
 
 Every write path (the graph PUT, single node/edge/variable endpoints, bulk node operations,
 templates, cloning) goes through `graph_save`, so the same invariants hold whichever way the
@@ -56,7 +56,7 @@ def config_with_defaults(type_name: str, data: dict) -> dict:
 
 @dataclass
 class GraphDraft:
-    """A whole flow graph in memory, as plain CONTRACT §1 dicts."""
+    """A whole flow graph in memory, as plain dicts (docs/graph.md)."""
 
     nodes: list[dict] = field(default_factory=list)
     edges: list[dict] = field(default_factory=list)
@@ -324,7 +324,7 @@ def _node_dict(node: ComponentInstance) -> dict:
 
 
 def graph_load(flow: Flow) -> GraphDraft:
-    """The flow's graph as CONTRACT §1 dicts: two queries whatever its size."""
+    """The flow's graph as docs/graph.md dicts: two queries whatever its size."""
     nodes = ComponentInstance.objects.filter(flow=flow).only(
         "node_id", "type", "label", "position_x", "position_y", "config"
     )

@@ -94,7 +94,7 @@ class ComponentTemplateViewSet(viewsets.ReadOnlyModelViewSet):
 
 class ComponentTypesView(APIView):
     @extend_schema(
-        summary="Every component type (CONTRACT §2)", responses={200: ComponentTemplateSerializer(many=True)}
+        summary="Every component type (docs/components.md)", responses={200: ComponentTemplateSerializer(many=True)}
     )
     def get(self, request):
         templates = ComponentTemplate.objects.select_related("category")

@@ -1,4 +1,4 @@
-"""Serializers of the shapes CONTRACT.md fixes for every client; apps share them from here
+"""Serializers of the shapes every client relies on (docs/); apps share them from here
 rather than importing each other's serializers."""
 
 import math
@@ -85,7 +85,7 @@ class GraphSerializer(serializers.Serializer):
     variables = GraphVariableSerializer(many=True, max_length=500, required=False, default=list)
 
 
-# --- CONTRACT §3: the public chat API ----------------------------------------------------------
+# --- The public chat API (docs/chat-api.md) ---------------------------------------------------
 
 
 SCALAR_SCHEMA = {"oneOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}], "nullable": True}
@@ -466,7 +466,7 @@ class ChatUploadResultSerializer(serializers.Serializer):
     content_type = serializers.CharField()
 
 
-# --- CONTRACT §4: results and analytics ------------------------------------------------------
+# --- Results and analytics (docs/chat-api.md) --------------------------------------------------
 
 
 class ResultRowSerializer(serializers.Serializer):

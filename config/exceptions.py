@@ -1,4 +1,4 @@
-"""One place that turns domain errors into HTTP statuses (STYLE.md §6)."""
+"""One place that turns domain errors into HTTP statuses (docs/errors.md)."""
 
 import logging
 

@@ -206,7 +206,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Chatbot Builder API",
     "DESCRIPTION": (
         "Backend of a visual chatbot builder: design bots as node graphs, publish them, "
-        "chat through the public API, read results and analytics."
+        "chat through the public API, read results and analytics. The project's docs/ folder "
+        "explains the graph format, the component types, the chat Turn, webhooks and errors."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

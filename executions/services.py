@@ -293,7 +293,7 @@ def _record_flow_runs(session: ChatSession, snapshot: dict, transitions, *, now)
 
 
 def turn_payload(session: ChatSession, messages: list[dict], actions) -> dict:
-    """The CONTRACT §3 Turn; `messages` are the turn's ChatMessage rows."""
+    """The Turn (docs/chat-api.md); `messages` are the turn's ChatMessage rows."""
     return {
         "session_id": str(session.id),
         "status": session.status,

@@ -10,7 +10,7 @@ class Flow(models.Model):
     description = models.TextField(blank=True, max_length=2000)
     is_main = models.BooleanField(default=False)
     settings = models.JSONField(default=dict, blank=True)
-    # [{"name": "email", "default": null}, …] — the declared variables (CONTRACT §1).
+    # [{"name": "email", "default": null}, …] — the declared variables (docs/graph.md).
     variables = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -44,7 +44,7 @@ class FlowTemplate(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="flow_templates"
     )
-    # The CONTRACT §1 graph: {"nodes": […], "edges": […], "variables": […]}.
+    # The graph (docs/graph.md): {"nodes": […], "edges": […], "variables": […]}.
     graph = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

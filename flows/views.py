@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from chatbots.models import Chatbot
 
-# Upward calls (STYLE.md §5): the draft graph belongs to components; the URLs live here.
+# Upward calls (a view may call a higher app's service): the draft graph belongs to components; the URLs live here.
 from components import services as builder
 from components.graph import GraphDraft, graph_load, graph_save
 from components.validation import graph_report
@@ -161,7 +161,7 @@ class FlowViewSet(OwnedModelViewSet):
 
     @extend_schema(
         methods=["GET"],
-        summary="The flow's draft graph (CONTRACT §1)",
+        summary="The flow's draft graph (docs/graph.md)",
         responses={200: GraphSerializer, **OWNER_ERRORS},
     )
     @extend_schema(
