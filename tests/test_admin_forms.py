@@ -223,3 +223,35 @@ def test_chat_records_are_read_only_in_the_admin(admin_client, admin_user, api_c
     assert admin_client.post(_url(model, "change", obj.pk), {}).status_code == 403
     if model is ChatSession:
         assert "preview_snapshot" not in page.content.decode() and "Runner position" not in page.content.decode()
+
+
+def test_a_flow_template_graph_in_the_admin_is_checked(admin_client, admin_user):
+    from flows.models import FlowTemplate
+
+    form = {"name": "T", "description": "", "category": "other", "tags": "[]", "owner": admin_user.pk}
+    bad = {"nodes": [{"id": "s", "type": "start"}, {"id": "x", "type": "teleport"}], "edges": []}
+    refused = admin_client.post(_url(FlowTemplate, "add"), {**form, "graph": json.dumps(bad)})
+    assert refused.status_code == 200
+    assert "Unknown component type" in refused.content.decode()
+    assert not FlowTemplate.objects.filter(name="T").exists()
+    saved = admin_client.post(_url(FlowTemplate, "add"), {**form, "graph": json.dumps(linear_graph(3))})
+    assert saved.status_code == 302
+    stored = FlowTemplate.objects.get(name="T").graph
+    assert stored["nodes"][1]["data"]["text"] == "Step 0 for {{name}}"
+
+
+def test_an_api_connection_in_the_admin_takes_a_write_only_secret(admin_client, admin_user, settings):
+    from integrations.models import ApiConnection
+
+    settings.OUTBOUND_ALLOWED_HOSTS = ["api.example.com"]
+    form = {"owner": admin_user.pk, "name": "CRM", "base_url": "https://api.example.com", "auth_type": "bearer"}
+    form |= {"auth_name": "", "headers": "{}"}
+    refused = admin_client.post(_url(ApiConnection, "add"), form)
+    assert refused.status_code == 200
+    assert "This authentication type needs a secret." in refused.content.decode()
+    assert admin_client.post(_url(ApiConnection, "add"), {**form, "secret": "sk_live_12345678"}).status_code == 302
+    connection = ApiConnection.objects.get()
+    assert secret_decrypt(connection.secret_encrypted) == "sk_live_12345678"
+    assert connection.secret_hint.endswith("5678")
+    page = admin_client.get(_url(ApiConnection, "change", connection.pk)).content.decode()
+    assert "sk_live_12345678" not in page
