@@ -261,13 +261,18 @@ def node_create(flow: Flow, *, node: dict) -> None:
     _graph_mutate(flow, lambda draft: draft.nodes.append(node))
 
 
+def _put(items: list[dict], item: dict) -> None:
+    """Replace the item with `item`'s id whole, or add it."""
+    for index, current in enumerate(items):
+        if current["id"] == item["id"]:
+            items[index] = item
+            return
+    items.append(item)
+
+
 def node_put(draft: GraphDraft, node: dict) -> None:
     """Put `node` into `draft` whole (its `data` replaces the stored config), or add it."""
-    for index, current in enumerate(draft.nodes):
-        if current["id"] == node["id"]:
-            draft.nodes[index] = node
-            return
-    draft.nodes.append(node)
+    _put(draft.nodes, node)
 
 
 def node_save(flow: Flow, *, node: dict) -> None:
@@ -277,11 +282,7 @@ def node_save(flow: Flow, *, node: dict) -> None:
 
 def edge_put(draft: GraphDraft, edge: dict) -> None:
     """Put `edge` into `draft` whole, or add it."""
-    for index, current in enumerate(draft.edges):
-        if current["id"] == edge["id"]:
-            draft.edges[index] = edge
-            return
-    draft.edges.append(edge)
+    _put(draft.edges, edge)
 
 
 def edge_save(flow: Flow, *, edge: dict) -> None:

@@ -58,17 +58,12 @@ def error_sentence(error: SchemaValidationError) -> str:
         return f"Must be one of: {', '.join(str(option) for option in expected)}."
     if kind == "const":
         return f"Must be {_shown(expected)}."
-    if kind == "pattern":
-        described = _PATTERN_DESCRIPTIONS.get(expected)
-        if described:
-            return f"Must be {described} (got {_shown(value)})."
-        return f"{_shown(value)} does not have the expected form."
-    if kind in ("anyOf", "oneOf"):
-        patterns = [option.get("pattern") for option in expected if isinstance(option, dict)]
-        described = [_PATTERN_DESCRIPTIONS[p] for p in patterns if p in _PATTERN_DESCRIPTIONS]
+    if kind in ("pattern", "anyOf", "oneOf"):
+        options = [expected] if kind == "pattern" else [o.get("pattern") for o in expected if isinstance(o, dict)]
+        described = [_PATTERN_DESCRIPTIONS[p] for p in options if p in _PATTERN_DESCRIPTIONS]
         if described:
             return f"Must be {' or '.join(described)} (got {_shown(value)})."
-        return f"{_shown(value)} is not one of the allowed forms."
+        return f"{_shown(value)} does not have the expected form."
     if kind == "minLength":
         return "Must not be empty." if expected == 1 else f"At least {_plural(expected, 'character')}."
     if kind == "maxLength":

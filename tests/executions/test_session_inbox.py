@@ -8,13 +8,11 @@ from django.utils import timezone
 
 import pytest
 
-from components.graph import GraphDraft, graph_save
-from components.services import chatbot_publish, flow_create
 from executions import webhooks
 from executions.models import ChatMessage, OutboxEvent
 from flows.models import FlowExecution
 from tests.executions.test_results_and_analytics import play
-from tests.factories import ChatbotFactory, edge, node, published_bot
+from tests.factories import ChatbotFactory, linked_flows_bot, published_bot
 
 pytestmark = pytest.mark.django_db
 
@@ -28,33 +26,7 @@ def bot(user):
 
 @pytest.fixture
 def linked_bot(user):
-    """Main flow: start -> flow_link(sub) -> bye -> end; sub flow: start -> email input."""
-    bot = ChatbotFactory(owner=user)
-    sub = flow_create(
-        bot,
-        name="Ask email",
-        graph=GraphDraft(
-            nodes=[node("start", "start"), node("mail", "email_input", prompt="Email?", variable="email")],
-            edges=[edge("start", "mail")],
-            variables=[{"name": "email", "default": None}],
-        ),
-    )
-    graph_save(
-        bot.main_flow,
-        GraphDraft(
-            nodes=[
-                node("start", "start"),
-                node("link", "flow_link", flow=sub.pk),
-                node("bye", "message", text="Thanks"),
-                node("end", "end"),
-            ],
-            edges=[edge("start", "link"), edge("link", "bye"), edge("bye", "end")],
-            variables=[{"name": "email", "default": None}],
-        ),
-    )
-    chatbot_publish(bot, user=user)
-    bot.sub_flow = sub
-    return bot
+    return linked_flows_bot(user)
 
 
 def _runs_url(bot, flow_id) -> str:
