@@ -78,7 +78,6 @@ class RefreshView(TokenRefreshView):
 
 
 class LogoutView(APIView):
-    authentication_classes = []  # the refresh token in the body is the credential
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(
