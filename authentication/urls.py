@@ -1,6 +1,9 @@
 from django.urls import path
 
+from rest_framework import routers
+
 from authentication import views
+from authentication.api_tokens.views import ApiTokenViewSet
 
 app_name = "authentication"
 
@@ -13,3 +16,7 @@ urlpatterns = [
     path("change-password/", views.ChangePasswordView.as_view(), name="change-password"),
     path("stats/", views.StatsView.as_view(), name="stats"),
 ]
+
+router = routers.SimpleRouter()
+router.register("tokens", ApiTokenViewSet, basename="api-token")
+urlpatterns += router.urls

@@ -162,6 +162,8 @@ MAX_JSON_DEPTH = config("MAX_JSON_DEPTH", default=64, cast=int)
 # https://www.django-rest-framework.org/api-guide/settings/
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Before JWT: it takes only bearer tokens with its own prefix and leaves the rest to JWT.
+        "authentication.api_tokens.auth.ApiTokenAuthentication",
         "rest_framework_simplejwt.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -321,3 +323,9 @@ EMAIL_TIMEOUT = config("EMAIL_TIMEOUT", default=10, cast=int)
 DEFAULT_FROM_EMAIL = config("DEFAULT_FROM_EMAIL", default="Chatbot <noreply@localhost>")
 # send_email nodes: at most this many emails per chat session.
 SEND_EMAIL_MAX_PER_SESSION = config("SEND_EMAIL_MAX_PER_SESSION", default=3, cast=int)
+
+# --- Personal API tokens ------------------------------------------------------------------
+# Personal API tokens: how many one user may hold, and the longest lifetime allowed (days;
+# 0: tokens may also never expire).
+API_TOKENS_MAX_PER_USER = config("API_TOKENS_MAX_PER_USER", default=50, cast=int)
+API_TOKENS_MAX_DAYS = config("API_TOKENS_MAX_DAYS", default=0, cast=int)
