@@ -123,14 +123,14 @@ class ChangePasswordView(APIView):
         tags=["auth"],
         request=ChangePasswordSerializer,
         responses={200: TokenPairSerializer, 400: ERR_400, 401: ERR_401, 403: DETAIL},
-        summary="Change your password; every older token stops working, a fresh pair is returned",
+        summary="Change (or set a first) password; every older token stops working, a fresh pair is returned",
     )
     def post(self, request):
         serializer = ChangePasswordSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.user_change_password(
             request.user,
-            old_password=serializer.validated_data["old_password"],
+            old_password=serializer.validated_data.get("old_password"),
             new_password=serializer.validated_data["new_password"],
         )
         return Response(services.token_pair_for(request.user))
