@@ -67,7 +67,7 @@ class OAuthSignInAdmin(ReadOnlyAdmin):
     list_display = ["provider", "redirect_uri", "link_user", "created_at", "expires_at", "used_at"]
     list_filter = ["provider"]
     search_fields = ["provider", "redirect_uri"]
-    exclude = ["state_hash", "code_verifier", "nonce", "client_challenge"]
+    exclude = ["secret_hash", "code_verifier", "nonce", "client_challenge"]
 
 
 @admin.register(OAuthExchangeCode)
@@ -75,5 +75,5 @@ class OAuthExchangeCodeAdmin(ReadOnlyAdmin):
     list_display = ["user", "new_account", "error_code", "created_at", "expires_at", "used_at"]
     list_filter = ["error_code"]
     search_fields = ["user__username", "error_code", "error_detail"]
-    exclude = ["code_hash", "client_challenge"]
+    exclude = ["secret_hash", "client_challenge"]
     list_select_related = ["user"]

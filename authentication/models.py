@@ -82,14 +82,25 @@ class OAuthIdentity(models.Model):
         return f"{self.provider}:{self.display_name or self.subject} → {self.user_id}"
 
 
-class OAuthSignIn(models.Model):
-    """A sign-in between its start and the provider's callback, found by its state's hash.
+class SingleUse(models.Model):
+    """A secret that works once before it expires; only its SHA-256 is stored."""
+
+    secret_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class OAuthSignIn(SingleUse):
+    """A sign-in between its start and the provider's callback; the secret is its state.
 
     It holds what must not travel through the browser: the PKCE verifier and nonce sent to
     the provider, and the builder's own PKCE challenge for the one-time code.
     """
 
-    state_hash = models.CharField(max_length=64, unique=True)
     provider = models.CharField(max_length=40)
     redirect_uri = models.CharField(max_length=2000)
     callback_url = models.CharField(max_length=2000)
@@ -99,28 +110,21 @@ class OAuthSignIn(models.Model):
     link_user = models.ForeignKey(
         "authentication.User", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(db_index=True)
-    used_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.provider} sign-in of {self.created_at:%Y-%m-%d %H:%M}"
 
 
-class OAuthExchangeCode(models.Model):
+class OAuthExchangeCode(SingleUse):
     """The one-time code the builder gets back from a sign-in: it turns into a JWT pair, or
     into the reason the sign-in was refused (`error_*`), once."""
 
-    code_hash = models.CharField(max_length=64, unique=True)
     user = models.ForeignKey("authentication.User", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     new_account = models.BooleanField(default=False)
     client_challenge = models.CharField(max_length=128, blank=True)
     error_code = models.CharField(max_length=40, blank=True)
     error_detail = models.CharField(max_length=500, blank=True)
     error_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(db_index=True)
-    used_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"sign-in code of {self.created_at:%Y-%m-%d %H:%M}"

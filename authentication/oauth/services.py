@@ -18,6 +18,7 @@ from django.contrib.auth.models import update_last_login
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from authlib.common.urls import add_params_to_uri
@@ -30,7 +31,7 @@ from authentication.exceptions import (
     SignInConflict,
     SignInRefused,
 )
-from authentication.models import OAuthExchangeCode, OAuthIdentity, OAuthSignIn
+from authentication.models import OAuthExchangeCode, OAuthIdentity, OAuthSignIn, SingleUse
 from authentication.oauth.providers import Provider, ProviderAccount, provider_get
 from authentication.oauth.selectors import identity_can_unlink
 
@@ -65,7 +66,7 @@ def oauth_start(
     url = provider.authorization_url(callback_url=callback_url, state=state, code_verifier=code_verifier, nonce=nonce)
     now = timezone.now()
     sign_in = OAuthSignIn(
-        state_hash=_digest(state),
+        secret_hash=_digest(state),
         provider=provider.slug,
         redirect_uri=redirect_uri,
         callback_url=callback_url,
@@ -83,19 +84,22 @@ def oauth_start(
     return url
 
 
-def _sign_in_claim(provider_slug: str, state: str) -> OAuthSignIn:
-    """The sign-in `state` belongs to, marked used (a state works once)."""
-    sign_in = OAuthSignIn.objects.select_related("link_user").filter(state_hash=_digest(state)).first()
-    if sign_in is None or sign_in.provider != provider_slug:
-        raise SignInRefused("Unknown sign-in state: start the sign-in again from the builder.", code="invalid_state")
-    if sign_in.used_at is not None:
-        raise SignInRefused("This sign-in was already completed (replayed state): start again.", code="state_used")
-    now = timezone.now()
-    if sign_in.expires_at <= now:
-        raise SignInRefused("This sign-in took too long and expired: start again.", code="state_expired")
-    if not OAuthSignIn.objects.filter(pk=sign_in.pk, used_at__isnull=True).update(used_at=now):
-        raise SignInRefused("This sign-in was already completed (replayed state): start again.", code="state_used")
-    return sign_in
+def _unspent(queryset: QuerySet[SingleUse], secret: str, *, noun: str, name: str) -> SingleUse:
+    """The row `secret` opens, if it is known, unused and not expired."""
+    row = queryset.filter(secret_hash=_digest(secret)).first()
+    if row is None:
+        raise SignInRefused(f"Unknown {noun}: sign in again.", code=f"invalid_{name}")
+    if row.used_at is not None:
+        raise SignInRefused(f"This {noun} was already used: sign in again.", code=f"{name}_used")
+    if row.expires_at <= timezone.now():
+        raise SignInRefused(f"This {noun} has expired: sign in again.", code=f"{name}_expired")
+    return row
+
+
+def _spend(row: SingleUse, *, noun: str, name: str) -> None:
+    """Mark the row used; of two concurrent requests with one secret, only one gets here."""
+    if not type(row).objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=timezone.now()):
+        raise SignInRefused(f"This {noun} was already used: sign in again.", code=f"{name}_used")
 
 
 def oauth_complete(provider_slug: str, *, state: str, code: str, error: str, error_description: str) -> str:
@@ -106,7 +110,10 @@ def oauth_complete(provider_slug: str, *, state: str, code: str, error: str, err
     Raises SignInRefused when the state is unknown, replayed or expired: there is then no
     builder page we may trust to send the browser to.
     """
-    sign_in = _sign_in_claim(provider_slug, state)
+    sign_in = _unspent(OAuthSignIn.objects.select_related("link_user"), state, noun="sign-in state", name="state")
+    if sign_in.provider != provider_slug:
+        raise SignInRefused("This sign-in state belongs to another provider: sign in again.", code="invalid_state")
+    _spend(sign_in, noun="sign-in state", name="state")
     result = OAuthExchangeCode(client_challenge=sign_in.client_challenge)
     try:
         provider = provider_get(provider_slug)
@@ -124,7 +131,7 @@ def oauth_complete(provider_slug: str, *, state: str, code: str, error: str, err
     except SignInRefused as exc:
         result.error_code, result.error_detail, result.error_status = exc.code, exc.message[:500], exc.status
     one_time_code = secrets.token_urlsafe(32)
-    result.code_hash = _digest(one_time_code)
+    result.secret_hash = _digest(one_time_code)
     result.expires_at = timezone.now() + timedelta(seconds=settings.OAUTH_EXCHANGE_CODE_SECONDS)
     result.save()
     return add_params_to_uri(sign_in.redirect_uri, [("code", one_time_code)])
@@ -137,14 +144,7 @@ def oauth_exchange(*, code: str, code_verifier: str = "") -> tuple[User, bool]:
     code_verifier when the sign-in was started with a code_challenge; raises the sign-in's
     own refusal when it failed.
     """
-    row = OAuthExchangeCode.objects.select_related("user").filter(code_hash=_digest(code)).first()
-    if row is None:
-        raise SignInRefused("Unknown sign-in code.", code="invalid_code")
-    if row.used_at is not None:
-        raise SignInRefused("This sign-in code was already used: sign in again.", code="code_used")
-    now = timezone.now()
-    if row.expires_at <= now:
-        raise SignInRefused("This sign-in code has expired: sign in again.", code="code_expired")
+    row = _unspent(OAuthExchangeCode.objects.select_related("user"), code, noun="sign-in code", name="code")
     if row.client_challenge and not code_verifier:
         raise SignInRefused(
             "This sign-in was started with a code_challenge: send its code_verifier.", code="verifier_missing"
@@ -157,8 +157,7 @@ def oauth_exchange(*, code: str, code_verifier: str = "") -> tuple[User, bool]:
         raise SignInRefused(
             "This sign-in was started without a code_challenge: send no code_verifier.", code="verifier_unexpected"
         )
-    if not OAuthExchangeCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now):
-        raise SignInRefused("This sign-in code was already used: sign in again.", code="code_used")
+    _spend(row, noun="sign-in code", name="code")
     if row.error_code:
         raise SIGN_IN_ERRORS.get(row.error_status, SignInRefused)(row.error_detail, code=row.error_code)
     _check_active(row.user)

@@ -108,13 +108,18 @@ class StartView(APIView):
         return Response(StartResponseSerializer({"authorization_url": url}).data)
 
 
-class CallbackView(APIView):
-    """Where the provider sends the browser back. Not for the builder to call."""
+class PublicSignInView(APIView):
+    """Needs no credentials, and a stale token in the header must not get in the way; counted
+    per IP with login and registration."""
 
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
     throttle_classes = [IPScopedRateThrottle]
     throttle_scope = "auth"
+
+
+class CallbackView(PublicSignInView):
+    """Where the provider sends the browser back. Not for the builder to call."""
 
     @extend_schema(
         tags=["auth"],
@@ -159,12 +164,7 @@ class CallbackView(APIView):
         return response
 
 
-class ExchangeView(APIView):
-    permission_classes = [permissions.AllowAny]
-    authentication_classes = []
-    throttle_classes = [IPScopedRateThrottle]
-    throttle_scope = "auth"
-
+class ExchangeView(PublicSignInView):
     @extend_schema(
         tags=["auth"],
         summary="Turn the one-time code from a sign-in into a JWT pair (once, within a minute)",

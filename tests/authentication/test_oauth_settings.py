@@ -11,6 +11,12 @@ READ_SETTINGS = (
     "import json, django; from django.conf import settings; "
     "print(json.dumps({'providers': settings.OAUTH_PROVIDERS, 'redirects': settings.OAUTH_REDIRECT_URIS}))"
 )
+# What production needs besides, so that a test can switch DEBUG off.
+PRODUCTION = {
+    "DEBUG": "False",
+    "SECRET_KEY": "x" * 60,
+    "FIELD_ENCRYPTION_KEYS": "Jf2l6xVfXg0FQyQO3m0n2w1bQbq9cE8bZx0bq2mYk2Q=",
+}
 
 
 def load_settings(**env):
@@ -23,9 +29,7 @@ def load_settings(**env):
 
 def test_github_google_and_named_oidc_providers_are_read_from_the_environment():
     result = load_settings(
-        DEBUG="False",
-        SECRET_KEY="x" * 60,
-        FIELD_ENCRYPTION_KEYS="Jf2l6xVfXg0FQyQO3m0n2w1bQbq9cE8bZx0bq2mYk2Q=",
+        **PRODUCTION,
         OAUTH_REDIRECT_URIS="https://builder.example.com/auth/callback,http://localhost:5173/cb",
         OAUTH_GITHUB_CLIENT_ID="gh-id",
         OAUTH_GITHUB_CLIENT_SECRET="gh-secret",
@@ -75,9 +79,7 @@ def test_a_client_id_without_its_secret_stops_the_server():
 
 def test_a_provider_over_plain_http_stops_the_server_in_production():
     result = load_settings(
-        DEBUG="False",
-        SECRET_KEY="x" * 60,
-        FIELD_ENCRYPTION_KEYS="Jf2l6xVfXg0FQyQO3m0n2w1bQbq9cE8bZx0bq2mYk2Q=",
+        **PRODUCTION,
         OAUTH_OIDC_PROVIDERS="corp",
         OAUTH_CORP_ISSUER="http://sso.example.com",
         OAUTH_CORP_CLIENT_ID="c-id",

@@ -188,7 +188,7 @@ def test_the_authorization_url_carries_state_pkce_and_for_oidc_a_nonce(api_clien
     assert len(query["state"]) >= 43
     assert ("nonce" in query) is (KINDS[slug] == "oidc")
     # Nothing secret is kept in clear: the state is stored hashed.
-    assert not OAuthSignIn.objects.filter(state_hash=query["state"]).exists()
+    assert not OAuthSignIn.objects.filter(secret_hash=query["state"]).exists()
 
 
 def test_the_callback_url_follows_the_configured_public_origin(api_client, google, settings):
