@@ -150,12 +150,13 @@ class GitHubProvider(Provider):
         return url
 
     def account_from_code(self, *, code: str, callback_url: str, code_verifier: str, nonce: str) -> ProviderAccount:
-        session = self._session(callback_url)
-        self._fetch_token(session, f"{self.base_url}/login/oauth/access_token", code=code, code_verifier=code_verifier)
-        user = self._get_json(session, f"{self.api_url}/user", "user", headers=self.api_headers)
-        if not isinstance(user, dict) or not isinstance(user.get("id"), int):
-            raise SignInRefused("GitHub's user answer has no account id.", code="provider_error")
-        emails = self._get_json(session, f"{self.api_url}/user/emails", "email", headers=self.api_headers)
+        with self._session(callback_url) as session:
+            token_url = f"{self.base_url}/login/oauth/access_token"
+            self._fetch_token(session, token_url, code=code, code_verifier=code_verifier)
+            user = self._get_json(session, f"{self.api_url}/user", "user", headers=self.api_headers)
+            if not isinstance(user, dict) or not isinstance(user.get("id"), int):
+                raise SignInRefused("GitHub's user answer has no account id.", code="provider_error")
+            emails = self._get_json(session, f"{self.api_url}/user/emails", "email", headers=self.api_headers)
         email, verified = self._pick_email(emails if isinstance(emails, list) else [])
         login = _text(user.get("login"))
         first_name, _, last_name = _text(user.get("name")).partition(" ")
@@ -193,7 +194,8 @@ class OpenIDProvider(Provider):
         if metadata is not None:
             return metadata
         url = f"{self.issuer}/.well-known/openid-configuration"
-        metadata = self._get_json(self._session(), url, "discovery", withhold_token=True)
+        with self._session() as session:
+            metadata = self._get_json(session, url, "discovery", withhold_token=True)
         if not isinstance(metadata, dict) or _text(metadata.get("issuer"), 2000).rstrip("/") != self.issuer:
             named = metadata.get("issuer") if isinstance(metadata, dict) else None
             raise SignInRefused(
@@ -214,11 +216,16 @@ class OpenIDProvider(Provider):
 
     def account_from_code(self, *, code: str, callback_url: str, code_verifier: str, nonce: str) -> ProviderAccount:
         metadata = self.metadata()
-        session = self._session(callback_url)
-        token = self._fetch_token(session, metadata["token_endpoint"], code=code, code_verifier=code_verifier)
-        claims = self._id_token_claims(session, token, nonce)
-        if isinstance(metadata.get("userinfo_endpoint"), str):
-            info = self._get_json(session, metadata["userinfo_endpoint"], "userinfo")
+        # Basic is the default (and what discovery means when it names none); some providers take only POST.
+        methods = metadata.get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
+        if "client_secret_basic" not in methods and "client_secret_post" in methods:
+            self.token_endpoint_auth_method = "client_secret_post"  # noqa: S105
+        with self._session(callback_url) as session:
+            token = self._fetch_token(session, metadata["token_endpoint"], code=code, code_verifier=code_verifier)
+            claims = self._id_token_claims(session, token, nonce)
+            has_userinfo = isinstance(metadata.get("userinfo_endpoint"), str)
+            info = self._get_json(session, metadata["userinfo_endpoint"], "userinfo") if has_userinfo else None
+        if has_userinfo:
             if not isinstance(info, dict) or info.get("sub") != claims["sub"]:
                 raise SignInRefused(
                     f"{self.name}'s userinfo answer is about someone else than its ID token.", code="provider_error"

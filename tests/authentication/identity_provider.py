@@ -97,7 +97,7 @@ class Client(ClientMixin):
         return secrets.compare_digest(client_secret, CLIENT_SECRET)
 
     def check_endpoint_auth_method(self, method, endpoint):
-        return method in ("client_secret_basic", "client_secret_post")
+        return method in self.auth_methods
 
     def check_response_type(self, response_type):
         return response_type == "code"
@@ -239,6 +239,7 @@ class IdentityProvider:
 
     def reset(self) -> None:
         """Back to a well-behaved provider with Ada signed in, forgetting codes and tokens."""
+        self.client.auth_methods = ["client_secret_basic", "client_secret_post"]
         self.account = {
             "sub": "1001",
             "email": "ada@example.com",
@@ -327,7 +328,7 @@ class IdentityProvider:
                 "subject_types_supported": ["public"],
                 "id_token_signing_alg_values_supported": ["RS256"],
                 "code_challenge_methods_supported": ["S256"],
-                "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+                "token_endpoint_auth_methods_supported": self.client.auth_methods,
                 "scopes_supported": ["openid", "email", "profile"],
             }
         )

@@ -214,6 +214,12 @@ def test_a_builder_page_with_pkce_exchanges_with_its_verifier(api_client, provid
     assert response.status_code == 200, response.content
 
 
+def test_a_provider_that_takes_the_client_secret_only_in_the_body_works(api_client, start_provider):
+    idp = start_provider("corp")
+    idp.client.auth_methods = ["client_secret_post"]
+    assert exchange(api_client, sign_in(api_client, "corp")).status_code == 200
+
+
 # --- Linking rules ---------------------------------------------------------------------------
 
 
