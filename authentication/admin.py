@@ -4,9 +4,9 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 
 from authentication.avatars import avatar_process
-from authentication.models import User, UserProfile
+from authentication.models import ApiToken, OAuthExchangeCode, OAuthIdentity, OAuthSignIn, User, UserProfile
 from authentication.services import notification_preferences_check, timezone_check
-from config.admin import add_service_errors, timestamps
+from config.admin import ReadOnlyAdmin, add_service_errors, timestamps
 
 
 class ProfileForm(forms.ModelForm):
@@ -74,3 +74,66 @@ class UserProfileAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # every user gets one when created
+
+
+@admin.register(OAuthIdentity)
+class OAuthIdentityAdmin(admin.ModelAdmin):
+    list_display = ["user", "provider", "display_name", "email", "email_verified", "created_at", "last_login_at"]
+    list_filter = ["provider", "email_verified"]
+    search_fields = ["user__username", "user__email", "email", "display_name"]
+    readonly_fields = ["provider", "subject", "email", "email_verified", "created_at", "last_login_at"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]
+    fieldsets = [
+        ("Identity", {"fields": ["user", "provider", "subject"]}),
+        ("Configuration", {"fields": ["display_name", "email", "email_verified"]}),
+        timestamps("created_at", "last_login_at"),
+    ]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Operators can see and revoke (delete) tokens, never make one: the secret would have no one to go to."""
+
+    list_display = ["name", "user", "prefix", "access", "expires_at", "last_used_at", "created_at"]
+    list_filter = ["access"]
+    search_fields = ["name", "prefix", "user__username", "user__email"]
+    readonly_fields = ["user", "prefix", "access", "expires_at", "last_used_at", "created_at"]
+    list_select_related = ["user"]
+    # The hash and the password fingerprint are never shown.
+    fieldsets = [
+        ("Identity", {"fields": ["user", "name", "prefix"]}),
+        ("Configuration", {"fields": ["access", "expires_at"]}),
+        timestamps("created_at", "last_used_at"),
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(OAuthSignIn)
+class OAuthSignInAdmin(ReadOnlyAdmin):
+    """Sign-ins in flight (a state's hash, never the state): to see why one failed."""
+
+    list_display = ["provider", "redirect_uri", "link_user", "created_at", "expires_at", "used_at"]
+    list_filter = ["provider"]
+    search_fields = ["provider", "redirect_uri"]
+    # Secrets (the state's hash, the PKCE verifier, the nonce) are never shown.
+    fieldsets = [
+        ("Identity", {"fields": ["provider", "link_user"]}),
+        ("Configuration", {"fields": ["redirect_uri", "callback_url"]}),
+        timestamps("created_at", "expires_at", "used_at"),
+    ]
+
+
+@admin.register(OAuthExchangeCode)
+class OAuthExchangeCodeAdmin(ReadOnlyAdmin):
+    list_display = ["user", "new_account", "error_code", "created_at", "expires_at", "used_at"]
+    list_filter = ["error_code"]
+    search_fields = ["user__username", "error_code", "error_detail"]
+    list_select_related = ["user"]
+    fieldsets = [
+        ("Identity", {"fields": ["user", "new_account"]}),
+        ("State", {"fields": ["error_code", "error_detail", "error_status"]}),
+        timestamps("created_at", "expires_at", "used_at"),
+    ]

@@ -92,6 +92,10 @@ def document_auth(result, generator, request, public):
         result["components"]["securitySchemes"] = {"jwtAuth": schemes["jwtAuth"], **schemes}
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
-            if isinstance(operation, dict) and operation.get("security") == [{}]:
+            if not isinstance(operation, dict) or "security" not in operation:
+                continue
+            if operation["security"] == [{}]:
                 del operation["security"]
+            else:
+                operation["security"].sort(key=lambda requirement: "jwtAuth" not in requirement)
     return result
