@@ -113,6 +113,8 @@ class ProfileSerializer(serializers.ModelSerializer):
 class ProfileUpdateSerializer(serializers.Serializer):
     """Shape only; the service validates time zones, preference keys and the picture."""
 
+    first_name = serializers.CharField(max_length=150, allow_blank=True, required=False)
+    last_name = serializers.CharField(max_length=150, allow_blank=True, required=False)
     bio = serializers.CharField(max_length=1000, allow_blank=True, required=False)
     timezone = serializers.CharField(max_length=64, required=False)
     settings = serializers.DictField(required=False)
@@ -124,6 +126,12 @@ class ProfileUpdateSerializer(serializers.Serializer):
             attrs.pop("avatar")
             attrs["remove_avatar"] = True
         return attrs
+
+
+class AccountDeleteSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        write_only=True, max_length=128, style={"input_type": "password"}, help_text="Your current password."
+    )
 
 
 class ChangePasswordSerializer(serializers.Serializer):

@@ -10,6 +10,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 from authentication import services
 from authentication.api_tokens.auth import JWT_ONLY_AUTH, NotByApiToken
 from authentication.serializers import (
+    AccountDeleteSerializer,
     AuthResponseSerializer,
     ChangePasswordSerializer,
     LoginSerializer,
@@ -29,6 +30,7 @@ from config.throttling import IPScopedRateThrottle
 
 
 class RegisterView(APIView):
+    authentication_classes = []  # open to anyone: credentials are neither needed nor read
     permission_classes = [permissions.AllowAny]
     throttle_classes = [IPScopedRateThrottle]
     throttle_scope = "auth"
@@ -113,6 +115,27 @@ class ProfileView(APIView):
         serializer.is_valid(raise_exception=True)
         profile = services.profile_update(request.user.profile, **serializer.validated_data)
         return Response(ProfileSerializer(profile, context={"request": request}).data)
+
+    @extend_schema(
+        tags=["auth"],
+        request={"application/json": ProfileUpdateSerializer, "multipart/form-data": ProfileUpdateSerializer},
+        responses={200: ProfileSerializer, 400: ERR_400, 401: ERR_401},
+        summary="Update your profile (as PATCH: the fields you leave out keep their values)",
+    )
+    def put(self, request):
+        return self.patch(request)
+
+    @extend_schema(
+        tags=["auth"],
+        request=AccountDeleteSerializer,
+        responses={204: None, 400: ERR_400, 401: ERR_401},
+        summary="Delete your account and everything it owns (confirm with your password)",
+    )
+    def delete(self, request):
+        serializer = AccountDeleteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.user_delete(request.user, password=serializer.validated_data["password"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ChangePasswordView(APIView):

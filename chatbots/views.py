@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-# Upward calls (STYLE.md §5): the builder operations that touch the draft graph live in
+# Upward calls (a view may call a higher app's service): the builder operations that touch the draft graph live in
 # components; the URLs live here.
 from chatbots import services
 from chatbots.models import Chatbot, ChatbotVersion

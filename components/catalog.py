@@ -1,4 +1,4 @@
-"""The component catalog: every node type of CONTRACT §2, with its JSON Schema, handles and
+"""The component catalog: every node type (docs/components.md), with its JSON Schema, handles and
 which variables it reads and writes.
 
 This module is the single source of truth. The data migration copies it into
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components.templating import VARIABLE_NAME_PATTERN, expression_variables, strings_in, template_variables
+from config.jsonschema_errors import pattern_described
 
 CATEGORIES = [
     {"slug": "event", "name": "Events", "description": "Where a flow begins.", "icon": "flag", "order": 1},
@@ -46,7 +47,10 @@ OPTIONAL_VARIABLE = {
     "maxLength": 64,
     "default": "",
 }
-HANDLE_ID = {"type": "string", "pattern": r"^[A-Za-z0-9_-]{1,64}$"}
+HANDLE_ID = {
+    "type": "string",
+    "pattern": pattern_described(r"^[A-Za-z0-9_-]{1,64}$", "an id of letters, digits, _ and - (at most 64)"),
+}
 TEMPLATED_TEXT = {"type": "string", "maxLength": 10_000}
 TEMPLATED_URL = {"type": "string", "maxLength": 2048}
 
@@ -267,7 +271,11 @@ _TYPES: list[ComponentType] = [
         _schema(
             _input_props(
                 "This phone number doesn't seem to be valid. Can you type it again?",
-                default_country={"type": "string", "pattern": "^([A-Z]{2})?$", "default": ""},
+                default_country={
+                    "type": "string",
+                    "pattern": pattern_described("^([A-Z]{2})?$", "a two-letter country code such as PT, or empty"),
+                    "default": "",
+                },
             )
         ),
         blocking=True,
@@ -342,7 +350,13 @@ _TYPES: list[ComponentType] = [
                 "This file can't be accepted. Please try another one.",
                 allowed_types={
                     "type": "array",
-                    "items": {"type": "string", "pattern": r"^[a-z0-9.+-]+/[a-z0-9.+*-]+$|^\.[a-z0-9]{1,10}$"},
+                    "items": {
+                        "type": "string",
+                        "pattern": pattern_described(
+                            r"^[a-z0-9.+-]+/[a-z0-9.+*-]+$|^\.[a-z0-9]{1,10}$",
+                            "a MIME type such as image/png or image/*, or an extension such as .pdf",
+                        ),
+                    },
                     "maxItems": 50,
                     "default": [],
                     "description": "MIME types (image/png, image/*) or extensions (.pdf); empty = any.",

@@ -3,7 +3,11 @@
 import ast
 import re
 
-VARIABLE_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
+from config.jsonschema_errors import pattern_described
+
+VARIABLE_NAME_PATTERN = pattern_described(
+    r"^[A-Za-z_][A-Za-z0-9_]{0,63}$", "a variable name: letters, digits and _, not starting with a digit"
+)
 VARIABLE_NAME_RE = re.compile(VARIABLE_NAME_PATTERN)
 PLACEHOLDER_RE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]{0,63})\s*\}\}")
 

@@ -209,7 +209,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Chatbot Builder API",
     "DESCRIPTION": (
         "Backend of a visual chatbot builder: design bots as node graphs, publish them, "
-        "chat through the public API, read results and analytics."
+        "chat through the public API, read results and analytics. The project's docs/ folder "
+        "explains the graph format, the component types, the chat Turn, webhooks and errors."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -218,6 +219,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.schema.document_standard_errors",
+        "config.schema.document_auth",
     ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
