@@ -485,7 +485,9 @@ def test_malformed_file_descriptions_are_refused(value):
 def dynamic_snapshot(items, *, type_name="choice", edges=(), **data):
     nodes = [
         node("s", "start"),
-        node("c", type_name, variable="pick", dynamic_variable="sizes", options=[{"id": "d1", "label": "Static"}], **data),
+        node(
+            "c", type_name, variable="pick", dynamic_variable="sizes", options=[{"id": "d1", "label": "Static"}], **data
+        ),
         node("m_d1", "message", text="static branch {{pick}}"),
         node("m", "message", text="picked {{pick}}"),
     ]
