@@ -321,3 +321,10 @@ EMAIL_TIMEOUT = config("EMAIL_TIMEOUT", default=10, cast=int)
 DEFAULT_FROM_EMAIL = config("DEFAULT_FROM_EMAIL", default="Chatbot <noreply@localhost>")
 # send_email nodes: at most this many emails per chat session.
 SEND_EMAIL_MAX_PER_SESSION = config("SEND_EMAIL_MAX_PER_SESSION", default=3, cast=int)
+
+# --- Chatbot import and export ----------------------------------------------------------------
+# Largest file `POST /api/chatbots/import/` reads (bytes; a JSON body is also bounded by
+# MAX_REQUEST_BODY_BYTES), and the most nodes one import may create across all its flows
+# (a Typebot link copies the groups it calls into a flow of their own).
+CHATBOT_IMPORT_MAX_BYTES = config("CHATBOT_IMPORT_MAX_BYTES", default=4 * 1024 * 1024, cast=int)
+CHATBOT_IMPORT_MAX_NODES = config("CHATBOT_IMPORT_MAX_NODES", default=20_000, cast=int)
