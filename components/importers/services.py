@@ -36,14 +36,9 @@ def import_plan(document: Any) -> ImportPlan:
             }
         )
     total = sum(len(flow.graph.nodes) for flow in plan.flows)
-    if total > settings.CHATBOT_IMPORT_MAX_NODES:
-        raise ImportRefused(
-            {
-                "non_field_errors": [
-                    f"The bot has {total} nodes; one import creates at most {settings.CHATBOT_IMPORT_MAX_NODES}."
-                ]
-            }
-        )
+    limit = settings.CHATBOT_IMPORT_MAX_NODES
+    if total > limit:
+        raise ImportRefused({"non_field_errors": [f"One import creates at most {limit} nodes; this file has {total}."]})
     return plan
 
 

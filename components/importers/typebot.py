@@ -42,6 +42,7 @@ MAX_BLOCKS = 10_000
 MAX_ITEMS = 200
 MAX_EDGES = 20_000
 MAX_VARIABLES = 500
+MAX_LINKED_FLOWS = 50
 MAX_TEXT = 10_000
 MAX_URL = 2048
 MAX_LABEL = 200
@@ -322,7 +323,7 @@ class TypebotImporter:
         self.max_nodes = max_nodes
         _check_document(document)
         self.report = ImportReport(source="typebot", source_version=document["version"])
-        self.names = VariableNames(_list(document.get("variables")), warn=self.report.warn)
+        self.names = VariableNames(_list(document.get("variables")), warn=self.report.warn, max_variables=MAX_VARIABLES)
         self.groups: list[Mapping] = list(document["groups"])
         self.group_index = {g["id"]: i for i, g in enumerate(self.groups)}
         self.block_index = {
@@ -332,7 +333,7 @@ class TypebotImporter:
         self.node_ids = self._node_ids()
         self.links: dict[str, str] = {}  # entry node id of a linked group -> flow key
         self._entries: dict[tuple[int, int], str | None] = {}
-        self._dangling: set[str] = set()
+        self._warned: set[str] = set()
         self._block: Mapping | None = None
 
     # --- Warnings ----------------------------------------------------------------------------
@@ -377,10 +378,17 @@ class TypebotImporter:
             for gi, group in enumerate(self.groups)
         ]
         self._block = None
-        start = self._start_entry()
-        for row in self.units:
-            for unit in row:
-                self._settle(unit)
+        try:
+            start = self._start_entry()
+            for row in self.units:
+                for unit in row:
+                    self._settle(unit)
+        except RecursionError:  # jumps into jumps into jumps… only a hostile file chains that deep
+            raise ImportRefused({"groups": ["Jumps and Typebot links lead into each other too deeply."]}) from None
+        if len(self.links) > MAX_LINKED_FLOWS:
+            raise ImportRefused(
+                {"groups": [f"Typebot links call {len(self.links)} different groups; at most {MAX_LINKED_FLOWS}."]}
+            )
         edges = self._wire()
         flows = self._flows(start, edges)
         variables = self.names.declared()
@@ -429,61 +437,75 @@ class TypebotImporter:
         start = next((e for e in events if e.get("type") == "start"), events[0] if events else None)
         edge_id = _mapping(start).get("outgoingEdgeId")
         if not isinstance(edge_id, str):
-            self.report.warn("The start event leads nowhere: the chat ends as soon as it starts.")
+            self._warn_once("The start event leads nowhere: the chat ends as soon as it starts.")
             return None
-        return self._follow(None, ("edge", edge_id), set())
+        return self._follow(None, ("edge", edge_id))
 
     # --- Resolution: where a continuation lands -------------------------------------------------
 
-    def _entry(self, gi: int, bi: int, visiting: set) -> str | None:
+    def _warn_once(self, message: str) -> None:
+        if message not in self._warned:
+            self._warned.add(message)
+            self.report.warn(message)
+
+    def _entry(self, position: tuple[int, int] | None) -> str | None:
         """The node a chat reaches when it enters group `gi` at block `bi`: the block's own node,
-        or for a block without node wherever it would have led."""
-        if (gi, bi) in self._entries:
-            return self._entries[gi, bi]
-        if bi >= len(self.units[gi]) or (gi, bi) in visiting:
-            return None
-        unit = self.units[gi][bi]
-        if unit.settling:
-            return unit.node["id"]
-        self._settle(unit)
-        if unit.node is not None:
-            result = unit.node["id"]
-        else:
-            visiting.add((gi, bi))
-            result = self._follow(unit, unit.skip, visiting)
-            visiting.discard((gi, bi))
-        self._entries[gi, bi] = result
+        or for a block without node wherever it would have led (followed without recursion: a
+        file may hold long runs of left-out blocks)."""
+        path: list[tuple[int, int]] = []
+        result = None
+        while position is not None:
+            if position in self._entries:
+                result = self._entries[position]
+                break
+            gi, bi = position
+            if position in path or bi >= len(self.units[gi]):
+                break  # the group ends here, or a loop of blocks that all lead on
+            unit = self.units[gi][bi]
+            if unit.settling:
+                result = unit.node["id"]
+                break
+            self._settle(unit)
+            if unit.node is not None:
+                result = unit.node["id"]
+                break
+            path.append(position)
+            position = self._position(unit, unit.skip)
+        for visited in path:
+            self._entries[visited] = result
         return result
 
-    def _target(self, group_id: Any, block_id: Any, visiting: set, *, what: str) -> str | None:
+    def _locate(self, group_id: Any, block_id: Any, *, what: str) -> tuple[int, int] | None:
         gi = self.group_index.get(group_id) if isinstance(group_id, str) else None
         if gi is None:
-            self.report.warn(f"{what} points at a group that is not in the file ({group_id!r}); the chat ends there.")
+            self._warn_once(f"{what} points at a group that is not in the file ({group_id!r}); the chat ends there.")
             return None
         bi = 0
         if isinstance(block_id, str) and block_id:
             bi = self.block_index.get((gi, block_id), -1)
             if bi < 0:
-                self.report.warn(
+                self._warn_once(
                     f"{what} points at a block that is not in its group ({block_id!r}); it enters the group."
                 )
                 bi = 0
-        return self._entry(gi, bi, visiting)
+        return gi, bi
 
-    def _follow(self, unit: _Unit | None, continuation: tuple, visiting: set) -> str | None:
+    def _position(self, unit: _Unit | None, continuation: tuple) -> tuple[int, int] | None:
+        """Where a continuation lands: (group, block index), or None when the chat ends there."""
         kind = continuation[0]
         if kind == "next" and unit is not None:
-            return self._entry(unit.group, unit.index + 1, visiting)
+            return unit.group, unit.index + 1
         if kind == "edge":
             edge = self.edges.get(continuation[1])
             if edge is None:
-                if continuation[1] not in self._dangling:
-                    self._dangling.add(continuation[1])
-                    self.report.warn(f"Edge {continuation[1]!r} is named but not in the file; the chat ends there.")
+                self._warn_once(f"Edge {continuation[1]!r} is named but not in the file; the chat ends there.")
                 return None
             to = _mapping(edge.get("to"))
-            return self._target(to.get("groupId"), to.get("blockId"), visiting, what=f"Edge {edge['id']!r}")
+            return self._locate(to.get("groupId"), to.get("blockId"), what=f"Edge {edge['id']!r}")
         return None
+
+    def _follow(self, unit: _Unit | None, continuation: tuple) -> str | None:
+        return self._entry(self._position(unit, continuation))
 
     def _settle(self, unit: _Unit) -> None:
         """Resolve a Jump or Typebot link: a jump to nothing and a link to a group that does
@@ -493,7 +515,7 @@ class TypebotImporter:
         unit.settling = True
         kind, unit.pending = unit.pending, ""
         if kind == "jump":
-            target = self._target(*unit.target, set(), what="The jump")
+            target = self._entry(self._locate(*unit.target, what="The jump"))
             if target is None:
                 unit.node, unit.skip = None, _END
             else:
@@ -503,7 +525,7 @@ class TypebotImporter:
             if group_id is None:
                 target = self._start_entry()
             else:
-                target = self._target(group_id, None, set(), what="The Typebot link")
+                target = self._entry(self._locate(group_id, None, what="The Typebot link"))
             if target is None:
                 unit.node = None
             else:
@@ -517,7 +539,7 @@ class TypebotImporter:
                 if unit.node is None:
                     continue
                 for handle, continuation in unit.exits:
-                    target = self._follow(unit, continuation, set())
+                    target = self._follow(unit, continuation)
                     if target is not None:
                         edges.append((unit.node["id"], handle, target))
         return edges
@@ -544,13 +566,13 @@ class TypebotImporter:
                 seen.add(node_id)
                 order.append(node_id)
                 stack.extend(reversed(successors[node_id]))
-            budget[0] -= len(order)
+            budget[0] -= len(order) + 1  # and the flow's start node
             if budget[0] < 0:
                 raise ImportRefused(
                     {
-                        "groups": [
-                            f"This bot would need more than {self.max_nodes} nodes here (a Typebot link copies "
-                            "the groups it calls into a flow of its own)."
+                        "non_field_errors": [
+                            f"One import creates at most {self.max_nodes} nodes; this bot needs more (a Typebot "
+                            "link copies the groups it calls into a flow of its own)."
                         ]
                     }
                 )
@@ -576,7 +598,7 @@ class TypebotImporter:
         # Groups only links lead to live in their flows; every other group is in the main flow.
         linked_groups = {group_of(n) for members in linked.values() for n in members}
         main_groups = {group_of(n) for n in reached} | (set(range(len(self.groups))) - linked_groups)
-        budget[0] += len(reached)
+        budget[0] += len(reached) + 1  # the main flow's closure below counts them again
         roots = [start] + [
             unit.node["id"] for gi in sorted(main_groups) for unit in self.units[gi] if unit.node is not None
         ]

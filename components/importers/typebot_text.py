@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from components.exceptions import ImportRefused
 from components.templating import EXPRESSION_BUILTINS, VARIABLE_NAME_RE
 
 MAX_NAME_LENGTH = 64
@@ -33,16 +34,17 @@ def _base_name(name: str) -> str:
     return text
 
 
-def _unique(base: str, taken: set[str]) -> str:
+def _unique(base: str, taken: set[str], counters: dict[str, int]) -> str:
     if base not in taken:
         return base
-    counter = 2
-    while True:
+    counter = counters.get(base, 1)
+    while True:  # the counter per base keeps many clashes of one base linear, not quadratic
+        counter += 1
         suffix = f"_{counter}"
         candidate = base[: MAX_NAME_LENGTH - len(suffix)] + suffix
         if candidate not in taken:
+            counters[base] = counter
             return candidate
-        counter += 1
 
 
 def _default(value: Any) -> Any:
@@ -68,8 +70,12 @@ class VariableNames:
     naming a variable the file does not declare gets one declared for it (empty, as Typebot
     reads it)."""
 
-    def __init__(self, variables: Iterable[Mapping[str, Any]], *, warn: Callable[[str], None]) -> None:
+    def __init__(
+        self, variables: Iterable[Mapping[str, Any]], *, warn: Callable[[str], None], max_variables: int
+    ) -> None:
         self._warn = warn
+        self._max = max_variables
+        self._counters: dict[str, int] = {}
         self._by_id: dict[str, str] = {}
         self._by_name: dict[str, str] = {}
         self._declared: list[dict[str, Any]] = []
@@ -84,7 +90,7 @@ class VariableNames:
                 taken.add(name)
         for index, variable in enumerate(variables):
             if index not in names:
-                names[index] = _unique(_base_name(variable["name"]), taken)
+                names[index] = _unique(_base_name(variable["name"]), taken, self._counters)
                 taken.add(names[index])
         for index, variable in enumerate(variables):
             original, ours = variable["name"], names[index]
@@ -113,7 +119,9 @@ class VariableNames:
         for candidate in (name, name.strip()):
             if candidate in self._by_name:
                 return self._by_name[candidate]
-        ours = _unique(_base_name(name.strip() or "variable"), self._taken)
+        if len(self._declared) >= self._max:
+            raise ImportRefused({"variables": [f"The bot uses more than {self._max} variables."]})
+        ours = _unique(_base_name(name.strip() or "variable"), self._taken, self._counters)
         self._taken.add(ours)
         self._by_name[name] = ours
         if ours != name:
