@@ -21,6 +21,7 @@ How Typebot's graph becomes ours:
 it carries over. It is what the README's table and counts are measured from.
 """
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -60,6 +61,8 @@ class BlockType:
     support: str
     notes: str = ""
 
+
+_HOOK_BODY = "the body is every variable by name, not Typebot's result columns"
 
 # The mapping table: Typebot's block types (the `type` of a block in an export) and ours.
 BLOCK_TYPES: tuple[BlockType, ...] = (
@@ -137,11 +140,11 @@ BLOCK_TYPES: tuple[BlockType, ...] = (
         "integration",
         "http_request",
         PARTIAL,
-        "CONNECT/OPTIONS/TRACE, timeouts over 30 s, JavaScript response paths; the default body is all variables",
+        f"CONNECT/OPTIONS/TRACE, timeouts over 30 s, JavaScript response paths; without a custom body, {_HOOK_BODY}",
     ),
-    BlockType("Zapier", "integration", "http_request", FULL),
-    BlockType("Make.com", "integration", "http_request", FULL),
-    BlockType("Pabbly", "integration", "http_request", FULL),
+    BlockType("Zapier", "integration", "http_request", PARTIAL, _HOOK_BODY),
+    BlockType("Make.com", "integration", "http_request", PARTIAL, _HOOK_BODY),
+    BlockType("Pabbly", "integration", "http_request", PARTIAL, _HOOK_BODY),
     BlockType("Email", "integration", "send_email", PARTIAL, "cc, bcc, HTML and code bodies, attachments, own SMTP"),
     BlockType("Google Sheets", "integration", "", NONE),
     BlockType("Google Analytics", "integration", "", NONE),
@@ -1129,8 +1132,9 @@ class TypebotImporter:
             body = self.rewrite(request.get("body"), limit=100_000, what="request body")
         elif method not in ("GET", "HEAD"):
             # Typebot sends the answers collected so far; the nearest here is every variable.
-            body = "{" + ", ".join(f'"{v["name"]}": "{{{{{v["name"]}}}}}"' for v in self.names.declared()) + "}"
-            self.warn("Typebot sent the results as the body; here the body is every variable, as JSON.")
+            pairs = (f'{json.dumps(original)}: "{{{{{ours}}}}}"' for original, ours in self.names.pairs())
+            body = "{" + ", ".join(pairs) + "}"
+            self.warn("Typebot sent the results as the body; here the body is every variable by name, as JSON.")
         timeout = _number(options.get("timeout")) or 10
         if timeout > 30:
             self.warn(f"The timeout of {timeout} s is over the 30 s allowed here; it is 30 s.")
@@ -1185,7 +1189,7 @@ class TypebotImporter:
         if options.get("isCustomBody"):
             body = self.rewrite(options.get("body"), what="email body")
         else:
-            body = "\n".join(f"{v['name']}: {{{{{v['name']}}}}}" for v in self.names.declared())[:MAX_TEXT]
+            body = "\n".join(f"{original}: {{{{{ours}}}}}" for original, ours in self.names.pairs())[:MAX_TEXT]
             self.warn("Typebot's default email lists the answers; here the body lists every variable.")
         data = {
             "to": to,

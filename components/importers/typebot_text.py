@@ -79,6 +79,7 @@ class VariableNames:
         self._by_id: dict[str, str] = {}
         self._by_name: dict[str, str] = {}
         self._declared: list[dict[str, Any]] = []
+        self._originals: list[tuple[str, str]] = []
         self.renamed: dict[str, str] = {}
         variables = [v for v in variables if isinstance(v.get("id"), str) and isinstance(v.get("name"), str)]
         taken: set[str] = set()
@@ -107,6 +108,7 @@ class VariableNames:
                 if ours != original:
                     self.renamed[original] = ours
             self._declared.append({"name": ours, "default": _default(variable.get("value"))})
+            self._originals.append((original, ours))
         self._taken = taken
 
     def by_id(self, variable_id: Any) -> str | None:
@@ -127,6 +129,7 @@ class VariableNames:
         if ours != name:
             self.renamed[name] = ours
         self._declared.append({"name": ours, "default": None})
+        self._originals.append((name, ours))
         self._warn(f"{{{{{name}}}}} names no variable of the file; {ours!r} was declared for it (empty).")
         return ours
 
@@ -146,6 +149,10 @@ class VariableNames:
 
     def declared(self) -> list[dict[str, Any]]:
         return list(self._declared)
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """(Typebot's name, our name) of every variable, in the file's order."""
+        return list(self._originals)
 
 
 # --- Rich text ---------------------------------------------------------------------------------

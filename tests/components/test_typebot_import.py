@@ -3,6 +3,9 @@ and edges, variables, and files the import refuses (nothing is created then)."""
 
 import io
 import json
+import re
+from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -316,7 +319,7 @@ def test_plain_and_html_texts_of_old_exports_are_read_and_empty_bubbles_skipped(
             text("last", "Last"),
         )
     )
-    body, graphs = imported(auth_client, document)
+    _, graphs = imported(auth_client, document)
     main = nodes(graphs["Main flow"])
     assert main["plain"]["data"]["text"] == "Just text"
     assert main["html"]["data"]["text"] == "Line one\nLine & two"
@@ -881,11 +884,19 @@ def test_blocks_without_counterpart_are_left_out_and_their_in_edge_joins_their_o
     assert f"Typebot's {type_name!r} block cannot run here" in report["warnings"][0]["message"]
 
 
-def test_the_mapping_table_covers_every_block_type_once():
+def test_the_mapping_table_covers_every_block_type_once_and_the_readme_shows_it_as_it_is():
     types = [entry.type for entry in BLOCK_TYPES]
     assert len(types) == len(set(types))
     assert not set(types) & set(FORGED_BLOCK_TYPES)
-    assert {entry.support for entry in BLOCK_TYPES} == {"full", "partial", "none"}
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (\w+) \| `([^`]+)` \| (`\w+`|—) \| (full|partly|no) \|", readme, re.MULTILINE)
+    word = {"full": "full", "partial": "partly", "none": "no"}
+    assert rows == [(b.category, b.type, f"`{b.ours}`" if b.ours else "—", word[b.support]) for b in BLOCK_TYPES]
+    counts = Counter(b.support for b in BLOCK_TYPES)
+    assert (
+        f"Of these {len(BLOCK_TYPES)} block types, {counts['full']} map fully, {counts['partial']} partly "
+        f"and {counts['none']} not at all; none of Typebot's {len(FORGED_BLOCK_TYPES)}"
+    ) in " ".join(readme.split())
 
 
 @pytest.mark.parametrize(
