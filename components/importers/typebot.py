@@ -1099,7 +1099,10 @@ class TypebotImporter:
     def _flow_link(self, block: Mapping, unit: _Unit):
         options = _mapping(block.get("options"))
         bot = options.get("typebotId")
-        if bot not in ("current", self.document.get("id")) or not bot:
+        if not bot:
+            self._skip(block, "The Typebot link names no bot")
+            return None
+        if bot not in ("current", self.document.get("id")):
             self._skip(block, "A Typebot link to another bot cannot be followed: that bot is not in this file")
             return None
         group_id = options.get("groupId") if isinstance(options.get("groupId"), str) and options["groupId"] else None
