@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from chatbots.models import Chatbot
-from components.importers.typebot import BLOCK_TYPES, FORGED_BLOCK_TYPES, date_format
+from components.importers.typebot_blocks import BLOCK_TYPES, FORGED_BLOCK_TYPES, date_format
 from flows.models import Flow
 from tests.components.typebot_files import (
     block,
