@@ -7,13 +7,16 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from rest_framework.exceptions import ValidationError as FieldErrors
+
 from chatbots.models import Chatbot
 from chatbots.options import options_clean
 from components.exceptions import GraphValidationError, ImportRefused
-from components.graph import graph_save
+from components.graph import GraphDraft, graph_save
 from components.importers.native import FORMAT, native_plan
 from components.importers.plan import ImportPlan
 from components.importers.typebot import TypebotImporter
+from config.contract import GraphSerializer, validated
 from flows.models import Flow
 
 
@@ -35,11 +38,27 @@ def import_plan(document: Any) -> ImportPlan:
                 ]
             }
         )
-    total = sum(len(flow.graph.nodes) for flow in plan.flows)
+    return plan
+
+
+def _checked_graphs(plan: ImportPlan) -> list[GraphDraft]:
+    """Every planned graph as the graph PUT's serializer reads its body (the same shape checks,
+    the same normalisation); then at most CHATBOT_IMPORT_MAX_NODES nodes in all."""
+    drafts, errors = [], {}
+    for index, planned in enumerate(plan.flows):
+        try:
+            graph = validated(GraphSerializer, planned.graph.as_dict())
+        except FieldErrors as exc:
+            errors[f"flows[{index}].graph"] = exc.detail
+            continue
+        drafts.append(GraphDraft(nodes=graph["nodes"], edges=graph["edges"], variables=graph["variables"]))
+    if errors:
+        raise ImportRefused(errors)
+    total = sum(len(draft.nodes) for draft in drafts)
     limit = settings.CHATBOT_IMPORT_MAX_NODES
     if total > limit:
         raise ImportRefused({"non_field_errors": [f"One import creates at most {limit} nodes; this file has {total}."]})
-    return plan
+    return drafts
 
 
 @transaction.atomic
@@ -49,8 +68,9 @@ def chatbot_import(owner, *, document: Any) -> tuple[Chatbot, dict]:
 
     Everything happens in one transaction: when anything is wrong (ImportRefused naming what,
     or a ValidationError of the chatbot's settings) nothing is created. Every flow's graph goes
-    through `graph_save`, so it passes exactly the checks of the graph PUT."""
+    through the graph PUT's serializer and `graph_save`, so it passes exactly the PUT's checks."""
     plan = import_plan(document)
+    drafts = _checked_graphs(plan)
     chatbot = Chatbot(
         owner=owner,
         name=plan.name,
@@ -74,8 +94,7 @@ def chatbot_import(owner, *, document: Any) -> tuple[Chatbot, dict]:
         flows[planned.key] = flow
         if planned.is_main:
             chatbot.main_flow = flow
-    for index, planned in enumerate(plan.flows):
-        draft = copy.deepcopy(planned.graph)
+    for index, (planned, draft) in enumerate(zip(plan.flows, drafts, strict=True)):
         for node in draft.nodes:
             data = node.get("data")
             if node.get("type") == "flow_link" and isinstance(data, dict) and isinstance(data.get("flow"), str):

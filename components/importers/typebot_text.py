@@ -2,6 +2,7 @@
 markdown, and the renaming of variable names that are not valid here."""
 
 import html
+import json
 import keyword
 import re
 import unicodedata
@@ -14,6 +15,7 @@ from components.templating import EXPRESSION_BUILTINS, VARIABLE_NAME_RE
 MAX_NAME_LENGTH = 64
 MAX_DEFAULT_TEXT = 10_000
 MAX_DEFAULT_ITEMS = 1000
+MAX_DEFAULT_BYTES = 10_000  # what the graph API accepts as a variable's default
 
 # Names that are valid here but mean something else in an expression.
 RESERVED_NAMES = frozenset(EXPRESSION_BUILTINS) | frozenset(keyword.kwlist)
@@ -48,7 +50,13 @@ def _unique(base: str, taken: set[str], counters: dict[str, int]) -> str:
 
 
 def _default(value: Any) -> Any:
-    """A variable's initial value as it may be stored here (bounded), or None."""
+    """A variable's initial value as it may be stored here (at most MAX_DEFAULT_BYTES of JSON),
+    or None."""
+    value = _default_value(value)
+    return value if len(json.dumps(value)) <= MAX_DEFAULT_BYTES else None
+
+
+def _default_value(value: Any) -> Any:
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int | float):

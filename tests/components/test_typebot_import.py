@@ -264,6 +264,14 @@ def test_variables_keep_their_initial_values(auth_client):
     assert graphs["Main flow"]["variables"] == [{"name": "Plan", "default": "pro"}]
 
 
+def test_an_initial_value_larger_than_the_graph_api_takes_is_dropped(auth_client):
+    huge = ["x" * 5000, "y" * 5000, "z"]
+    _, graphs = imported(
+        auth_client, export(group("g1", "G", text("t", "{{Big}}")), variables=(variable("v", "Big", huge),))
+    )
+    assert graphs["Main flow"]["variables"] == [{"name": "Big", "default": None}]
+
+
 def test_two_variables_of_one_name_stay_apart(auth_client):
     _, report = one(
         auth_client,
