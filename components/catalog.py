@@ -423,7 +423,16 @@ _TYPES: list[ComponentType] = [
             {
                 "variable": VARIABLE,
                 "operation": {"enum": SET_VARIABLE_OPERATIONS, "default": "value"},
-                "value": {"type": "string", "maxLength": 2000, "default": ""},
+                "value": {
+                    "type": "string",
+                    "maxLength": 2000,
+                    "default": "",
+                    "description": (
+                        "`value`/`append`: templated text. `expression`: arithmetic and text over variables, "
+                        "named bare (`score + 10`) or as in templates (`{{score}} + 10`); what the evaluator "
+                        "would refuse is refused on save."
+                    ),
+                },
             },
             required=["variable"],
         ),
