@@ -127,7 +127,12 @@ class ProfileUpdateSerializer(serializers.Serializer):
 
 
 class ChangePasswordSerializer(serializers.Serializer):
-    old_password = serializers.CharField(write_only=True, max_length=128)
+    old_password = serializers.CharField(
+        write_only=True,
+        max_length=128,
+        required=False,
+        help_text="Required unless the account has no password yet (made through a sign-in provider).",
+    )
     new_password = serializers.CharField(write_only=True, max_length=128)
     new_password_confirm = serializers.CharField(write_only=True, max_length=128)
 

@@ -43,10 +43,16 @@ def user_register(*, username: str, email: str, password: str) -> User:
     return user
 
 
-def user_change_password(user: User, *, old_password: str, new_password: str) -> None:
-    """Change the password. Every token issued before carries the old password's hash and is refused from now on."""
-    if not user.check_password(old_password):
-        raise ValidationError({"old_password": "The current password is wrong."})
+def user_change_password(user: User, *, old_password: str | None = None, new_password: str) -> None:
+    """Change the password. Every token issued before carries the old password's hash and is refused from now on.
+
+    An account made through a sign-in provider has no password: it sets its first one without `old_password`.
+    """
+    if user.has_usable_password():
+        if not old_password:
+            raise ValidationError({"old_password": "This field is required."})
+        if not user.check_password(old_password):
+            raise ValidationError({"old_password": "The current password is wrong."})
     _validate_new_password(new_password, user=user, field="new_password")
     user.set_password(new_password)
     user.save(update_fields=["password"])

@@ -8,6 +8,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from authentication import services
+from authentication.api_tokens.auth import JWT_ONLY_AUTH, NotByApiToken
 from authentication.serializers import (
     AuthResponseSerializer,
     ChangePasswordSerializer,
@@ -23,7 +24,7 @@ from authentication.serializers import (
 )
 from authentication.stats import user_stats
 from config.parsers import SafeJSONParser
-from config.schema import ERR_400, ERR_401, ERR_429
+from config.schema import DETAIL, ERR_400, ERR_401, ERR_429
 from config.throttling import IPScopedRateThrottle
 
 
@@ -115,18 +116,21 @@ class ProfileView(APIView):
 
 
 class ChangePasswordView(APIView):
+    permission_classes = [permissions.IsAuthenticated, NotByApiToken]
+
     @extend_schema(
+        auth=JWT_ONLY_AUTH,
         tags=["auth"],
         request=ChangePasswordSerializer,
-        responses={200: TokenPairSerializer, 400: ERR_400, 401: ERR_401},
-        summary="Change your password; every older token stops working, a fresh pair is returned",
+        responses={200: TokenPairSerializer, 400: ERR_400, 401: ERR_401, 403: DETAIL},
+        summary="Change (or set a first) password; every older token stops working, a fresh pair is returned",
     )
     def post(self, request):
         serializer = ChangePasswordSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.user_change_password(
             request.user,
-            old_password=serializer.validated_data["old_password"],
+            old_password=serializer.validated_data.get("old_password"),
             new_password=serializer.validated_data["new_password"],
         )
         return Response(services.token_pair_for(request.user))

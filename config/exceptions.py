@@ -29,6 +29,12 @@ class Gone(exceptions.APIException):
     default_code = "gone"
 
 
+class BadGateway(exceptions.APIException):
+    status_code = status.HTTP_502_BAD_GATEWAY
+    default_detail = "An upstream service could not be reached."
+    default_code = "bad_gateway"
+
+
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "Request body too large."

@@ -19,6 +19,10 @@ API_ROOT_LINKS = {
         "profile": "authentication:profile",
         "change_password": "authentication:change-password",
         "stats": "authentication:stats",
+        "oauth_providers": "authentication:oauth-providers",
+        "oauth_exchange": "authentication:oauth-exchange",
+        "oauth_accounts": "authentication:oauth-account-list",
+        "api_tokens": "authentication:api-token-list",
     },
     "builder": {
         "chatbots": "chatbot-list",
