@@ -21,7 +21,7 @@ The mapping table and the converter of each block type are in `typebot_blocks`.
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -487,32 +487,49 @@ def _check_document(document: Any) -> None:
                 for name in ("options", "content"):
                     if block.get(name) is not None and not isinstance(block[name], dict):
                         fail(f"{where}.{name}", "Must be an object.")
-    edges = document.get("edges", [])
-    if not isinstance(edges, list):
-        fail("edges", "Must be a list of edges.")
-    elif len(edges) > MAX_EDGES:
-        fail("edges", f"At most {MAX_EDGES} edges.")
-    else:
-        for ei, edge in enumerate(edges):
-            if not isinstance(edge, dict) or not isinstance(edge.get("id"), str):
-                fail(f"edges[{ei}]", "Must be an object with a text `id`.")
-            elif not isinstance(edge.get("to"), dict) or not isinstance(edge["to"].get("groupId"), str):
-                fail(f"edges[{ei}].to", "Must be an object with a text `groupId`.")
-    variables = document.get("variables", [])
-    if not isinstance(variables, list):
-        fail("variables", "Must be a list of variables.")
-    elif len(variables) > MAX_VARIABLES:
-        fail("variables", f"At most {MAX_VARIABLES} variables.")
-    else:
-        for vi, variable in enumerate(variables):
-            if not isinstance(variable, dict) or not isinstance(variable.get("id"), str):
-                fail(f"variables[{vi}]", "Must be an object with a text `id`.")
-            elif not isinstance(variable.get("name"), str):
-                fail(f"variables[{vi}].name", "Must be text.")
+    _check_records(
+        document.get("edges", []),
+        "edges",
+        MAX_EDGES,
+        fail,
+        lambda edge: (
+            None
+            if isinstance(edge.get("to"), dict) and isinstance(edge["to"].get("groupId"), str)
+            else ("to", "Must be an object with a text `groupId`.")
+        ),
+    )
+    _check_records(
+        document.get("variables", []),
+        "variables",
+        MAX_VARIABLES,
+        fail,
+        lambda variable: None if isinstance(variable.get("name"), str) else ("name", "Must be text."),
+    )
     if not isinstance(document.get("events", []), list):
         fail("events", "Must be a list.")
     if errors:
         raise ImportRefused(errors)
+
+
+def _check_records(
+    records: Any,
+    where: str,
+    limit: int,
+    fail: Callable[[str, str], None],
+    problem: Callable[[dict], tuple[str, str] | None],
+) -> None:
+    """A list of at most `limit` objects with a text `id`, each passing `problem` (which names
+    a field and what is wrong with it, or None)."""
+    if not isinstance(records, list):
+        fail(where, f"Must be a list of {where}.")
+    elif len(records) > limit:
+        fail(where, f"At most {limit} {where}.")
+    else:
+        for index, record in enumerate(records):
+            if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+                fail(f"{where}[{index}]", "Must be an object with a text `id`.")
+            elif found := problem(record):
+                fail(f"{where}[{index}].{found[0]}", found[1])
 
 
 def _try_option(kind: str, key: str, value: Any, target: dict) -> None:
