@@ -393,3 +393,10 @@ for _slug in config("OAUTH_OIDC_PROVIDERS", default="", cast=Csv()):
         issuer=config(f"{_prefix}_ISSUER"),
         scopes=config(f"{_prefix}_SCOPES", default="openid email profile"),
     )
+
+# --- Chatbot import and export ----------------------------------------------------------------
+# Largest file `POST /api/chatbots/import/` reads (bytes; a JSON body is also bounded by
+# MAX_REQUEST_BODY_BYTES), and the most nodes one import may create across all its flows
+# (a Typebot link copies the groups it calls into a flow of their own).
+CHATBOT_IMPORT_MAX_BYTES = config("CHATBOT_IMPORT_MAX_BYTES", default=4 * 1024 * 1024, cast=int)
+CHATBOT_IMPORT_MAX_NODES = config("CHATBOT_IMPORT_MAX_NODES", default=20_000, cast=int)
