@@ -36,10 +36,12 @@ from django.db.models import F, Subquery
 from django.utils import timezone
 
 from chatbots.models import Chatbot, ChatbotVersion
+from components.catalog import INPUT_TYPES
 from executions import hotpath
-from executions.events import chatbot_subscribed, events_statement, session_subscribed_sql
+from executions.events import chatbot_subscribed, event_record, events_statement, session_subscribed_sql
 from executions.exceptions import (
     ChatbotUnavailable,
+    NotAnInput,
     OriginNotAllowed,
     SessionBusy,
     SessionClosed,
@@ -361,7 +363,7 @@ def _flow_run_writes(session: ChatSession, snapshot: dict, transitions, status: 
 
 
 def turn_payload(session: ChatSession, messages: list[dict], actions) -> dict:
-    """The chat Turn; `messages` are the turn's ChatMessage rows."""
+    """The Turn (docs/chat-api.md); `messages` are the turn's ChatMessage rows."""
     return {
         "session_id": str(session.id),
         "status": session.status,
@@ -602,9 +604,9 @@ def session_reply(session_id: str, *, value: Any, node_id: str | None = None, or
         _check_open(session)
         if (session.state or {}).get("call"):
             return _call_resume(session)
-        if node_id is not None and node_id != session.pending_node_id:
-            raise StaleInput("This input was already answered; the conversation has moved on.")
         snapshot = _session_snapshot(session)
+        if node_id is not None and node_id != session.pending_node_id:
+            raise _not_pending(snapshot, node_id)
         state = _session_state(session)
         pending_input = session.state.get("input")
         resolved = upload_resolve(session, value)  # a file answer names an upload of this session
@@ -631,6 +633,19 @@ def session_reply(session_id: str, *, value: Any, node_id: str | None = None, or
         except _SwapLost:
             continue
     raise SessionBusy("This conversation is receiving other replies at the same time; retry shortly.")
+
+
+def _not_pending(snapshot: dict, node_id: str) -> Exception:
+    """Why a reply naming `node_id` is refused: it names no input at all (400), or an input
+    that is not the pending one — a double submit or a stale tab (409)."""
+    node_type = _node_type(snapshot, node_id)
+    if not node_type:
+        return NotAnInput(f"This chatbot has no node {node_id!r}; name the pending input (or leave node_id out).")
+    if node_type not in INPUT_TYPES:
+        return NotAnInput(
+            f"Node {node_id!r} is a {node_type} node, not an input; name the pending input (or leave node_id out)."
+        )
+    return StaleInput("This input was already answered; the conversation has moved on.")
 
 
 def _reply_flags(using: str) -> dict[str, str]:
@@ -696,7 +711,12 @@ def session_read(session_id: str) -> tuple[dict, int | None]:
 
 @transaction.atomic
 def session_finish(session: ChatSession) -> ChatSession:
-    """The owner closes an active session (it counts as completed)."""
+    """The owner closes an active session. It counts as completed, as when the chat reaches its
+    end: its running flow runs finish, and `session.completed` (with the variables so far) goes
+    to the outbox when a webhook or integration listens to the bot (never for a preview).
+
+    Locks the session row, so a reply in progress finishes first. Raises SessionClosed when the
+    session is not active."""
     session = ChatSession.objects.select_for_update().get(pk=session.pk)
     if session.status != ChatSession.Status.ACTIVE:
         raise SessionClosed(f"This session is already {session.status}.")
@@ -708,6 +728,13 @@ def session_finish(session: ChatSession) -> ChatSession:
     session.turn = F("turn") + 1  # a reply that read the session before this cannot store its turn
     session.save(update_fields=["status", "completed_at", "duration", "pending_node_id", "turn"])
     session.refresh_from_db(fields=["turn"])
+    FlowExecution.objects.filter(session=session, status=FlowExecution.Status.RUNNING).update(
+        status=FlowExecution.Status.FINISHED, ended_at=now
+    )
+    if not session.is_preview:
+        event_record(
+            session.chatbot_id, "session.completed", {"session_id": str(session.id), "variables": session.variables}
+        )
     return session
 
 

@@ -1,7 +1,7 @@
-"""The public chat API (CONTRACT §3): no authentication, throttled per IP, CORS open.
+"""The public chat API (docs/chat-api.md): no authentication, throttled per IP, CORS open.
 
 The runner lives in executions, above flows; these views call its services (an upward call
-from a view, STYLE.md §5).
+from a view, the one exception to the apps' import order).
 
 Start, reply and the session read are the product's hot path, and DRF's dispatch (a Request
 wrapper, content negotiation, authentication and permission passes, a Response finalised per
@@ -89,7 +89,8 @@ class LeanChatView(PublicChatView):
             response = api_exception_handler(exc, {"view": self, "request": request, "args": args, "kwargs": kwargs})
             if response is None:
                 raise  # a bug: the error middleware answers 500 and logs it
-            status_code, body, headers = response.status_code, response.data, dict(response.items())
+            headers = {name: value for name, value in response.items() if name.lower() != "content-type"}
+            status_code, body = response.status_code, response.data
         response = HttpResponse(_RENDERER.render(body), status=status_code, content_type="application/json")
         for name, value in (headers or {}).items():
             response[name] = value
