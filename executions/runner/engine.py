@@ -31,15 +31,18 @@ from executions.runner.state import (
     FAILED,
     Answer,
     BotMessage,
+    CallOutcome,
+    CallPoint,
     Frame,
     InputRequest,
     LogEntry,
+    PendingCall,
     RunContext,
     SessionState,
     TurnResult,
 )
 from executions.runner.templating import format_value
-from executions.runner.turn import Node, Outcome, Turn, summarize
+from executions.runner.turn import Node, Outcome, Turn, call_arguments, summarize
 
 SNAPSHOT_FORMAT = 1
 MAX_STACK_DEPTH = 20
@@ -104,6 +107,44 @@ def run_reply(snapshot: Mapping[str, Any], state: SessionState, value: Any, *, c
     return walk.result(next_state, answer=answer)
 
 
+def run_resume(
+    snapshot: Mapping[str, Any], state: SessionState, outcome: CallOutcome, *, context: RunContext
+) -> TurnResult:
+    """Resume a turn that stopped at a side effect (`TurnResult.call`) with its outcome, and
+    advance to the next input, side effect or end. The step count goes on from where the turn
+    stopped. Raises NotAwaitingInput when the state waits for no side effect, SnapshotError
+    when it does not fit the snapshot."""
+    if not state.awaiting_call:
+        raise NotAwaitingInput(f"The session is {state.status} and is not waiting for a side effect.")
+    flows = _flows(snapshot)
+    raw = _flow(flows, state.flow_id)["nodes"].get(state.call.node_id)
+    handler = get_handler(raw.get("type", "")) if isinstance(raw, Mapping) else None
+    if handler is None or not callable(getattr(handler, "complete", None)):
+        raise SnapshotError(f"The node {state.call.node_id!r} of flow {state.flow_id!r} makes no call to resume.")
+    node = _node(state.call.node_id, raw)
+    turn = Turn(context, state.variables, state.counters)
+    walk = _Walk(turn, flows, state.flow_id, stack=list(state.stack), steps=state.call.steps)
+    try:
+        outcome = handler.complete(node, turn, outcome)
+    except Exception as exc:  # a handler bug fails this session, not the worker
+        return walk.result(walk._fail(node.id, node.type, f"The node failed: {type(exc).__name__}: {str(exc)[:200]}"))
+    return walk.result(walk.follow(node, outcome))
+
+
+def pending_call(snapshot: Mapping[str, Any], state: SessionState) -> PendingCall:
+    """The call a stored state stopped at, as the turn's `TurnResult.call` gave it: for making it
+    again when the request that was making it died. Raises NotAwaitingInput when the state waits
+    for no call, SnapshotError when it does not fit the snapshot."""
+    if not state.awaiting_call:
+        raise NotAwaitingInput(f"The session is {state.status} and is not waiting for a side effect.")
+    raw = _flow(_flows(snapshot), state.flow_id)["nodes"].get(state.call.node_id)
+    if not isinstance(raw, Mapping):
+        raise SnapshotError(f"The node {state.call.node_id!r} is not in flow {state.flow_id!r}.")
+    node = _node(state.call.node_id, raw)
+    _, data, variables = call_arguments(node, state.variables)
+    return PendingCall(node.id, node.type, data, variables)
+
+
 def _retry(
     handler: Any, node: Node, turn: Turn, state: SessionState, value: Any, variable: str | None, error: str
 ) -> TurnResult:
@@ -124,13 +165,15 @@ def _retry(
 class _Walk:
     """Advances one turn through the graph; holds the current flow and the call stack."""
 
-    def __init__(self, turn: Turn, flows: Mapping[str, Any], flow_id: str, stack: list[Frame]) -> None:
+    def __init__(self, turn: Turn, flows: Mapping[str, Any], flow_id: str, stack: list[Frame], steps: int = 0) -> None:
         self.turn = turn
         self.flows = flows
         self.flow_id = flow_id
         self.stack = stack
+        self.steps = steps
         self.transitions: list[tuple[str, str]] = []
         self.input: InputRequest | None = None
+        self.call: PendingCall | None = None
 
     def enter(self, flow_id: str) -> None:
         self.transitions.append(("enter", flow_id))
@@ -141,7 +184,6 @@ class _Walk:
     def run(self, node_id: str | None) -> SessionState:
         turn = self.turn
         max_steps = turn.context.max_steps
-        steps = 0
         nodes = self._nodes(self.flow_id)
         while True:
             if node_id is None:  # dead end: the current flow is over
@@ -164,13 +206,13 @@ class _Walk:
             if is_blocking(node_type):
                 return self._present(handler, node)
 
-            steps += 1
-            if steps > max_steps:
+            self.steps += 1
+            if self.steps > max_steps:
                 turn.say_text(node, LOOP_MESSAGE.format(max_steps=max_steps))
                 turn.error(
                     node,
                     f"Stopped at node {node_id!r} ({node_type}): more than {max_steps} steps without input.",
-                    steps=steps,
+                    steps=self.steps,
                     max_steps=max_steps,
                 )
                 return self._state(FAILED)
@@ -178,37 +220,47 @@ class _Walk:
                 outcome: Outcome = handler.execute(node, turn)
             except Exception as exc:  # a handler bug fails this session, not the worker
                 return self._fail(node_id, node_type, f"The node failed: {type(exc).__name__}: {str(exc)[:200]}")
+            routed = self._route(node, outcome, nodes)
+            if isinstance(routed, SessionState):
+                return routed
+            node_id = routed
+            nodes = self._nodes(self.flow_id)  # a flow link moves to another flow
 
-            if outcome.error:
-                return self._fail(node_id, node_type, outcome.error)
-            if outcome.end:
-                self._exit_all()
-                return self._state(COMPLETED)
-            if outcome.goto is not None:
-                if outcome.goto not in nodes:
-                    return self._fail(
-                        node_id, node_type, f"The jump target {outcome.goto!r} does not exist in this flow."
-                    )
-                node_id = outcome.goto
-            elif outcome.flow is not None:
-                target_nodes = self._nodes(outcome.flow)
-                start = self.flows[outcome.flow].get("start") if target_nodes is not None else None
-                if not start:
-                    return self._fail(node_id, node_type, f"The linked flow {outcome.flow!r} is not in this version.")
-                if outcome.return_after:
-                    if len(self.stack) >= MAX_STACK_DEPTH:
-                        return self._fail(
-                            node_id, node_type, f"Flows are linked more than {MAX_STACK_DEPTH} levels deep."
-                        )
-                    self.stack.append(Frame(self.flow_id, node.next.get("next")))
-                else:
-                    self.exit(self.flow_id)
-                self.enter(outcome.flow)
-                self.flow_id = outcome.flow
-                nodes = target_nodes
-                node_id = str(start)
+    def follow(self, node: Node, outcome: Outcome) -> SessionState:
+        """Route after `node` by its outcome, then walk on (a turn resumed after a call)."""
+        routed = self._route(node, outcome, self._nodes(self.flow_id) or {})
+        return routed if isinstance(routed, SessionState) else self.run(routed)
+
+    def _route(self, node: Node, outcome: Outcome, nodes: Mapping[str, Any]) -> SessionState | str | None:
+        """Where `outcome` leads from `node`: the next node id (None: a dead end), or the state
+        the turn ends in (failed, completed, or stopped for a call)."""
+        if outcome.error:
+            return self._fail(node.id, node.type, outcome.error)
+        if outcome.call:
+            self.call = PendingCall(node.id, node.type, *call_arguments(node, self.turn.variables)[1:])
+            return self._state(ACTIVE, call=CallPoint(node.id, self.steps))
+        if outcome.end:
+            self._exit_all()
+            return self._state(COMPLETED)
+        if outcome.goto is not None:
+            if outcome.goto not in nodes:
+                return self._fail(node.id, node.type, f"The jump target {outcome.goto!r} does not exist in this flow.")
+            return outcome.goto
+        if outcome.flow is not None:
+            target_nodes = self._nodes(outcome.flow)
+            start = self.flows[outcome.flow].get("start") if target_nodes is not None else None
+            if not start:
+                return self._fail(node.id, node.type, f"The linked flow {outcome.flow!r} is not in this version.")
+            if outcome.return_after:
+                if len(self.stack) >= MAX_STACK_DEPTH:
+                    return self._fail(node.id, node.type, f"Flows are linked more than {MAX_STACK_DEPTH} levels deep.")
+                self.stack.append(Frame(self.flow_id, node.next.get("next")))
             else:
-                node_id = node.next.get(outcome.handle) if outcome.handle else None
+                self.exit(self.flow_id)
+            self.enter(outcome.flow)
+            self.flow_id = outcome.flow
+            return str(start)
+        return node.next.get(outcome.handle) if outcome.handle else None
 
     def _present(self, handler: Any, node: Node) -> SessionState:
         turn = self.turn
@@ -248,7 +300,7 @@ class _Walk:
         self.turn.keep(LogEntry(node_id=node_id, node_type=node_type, level="error", message=reason))
         return self._state(FAILED)
 
-    def _state(self, status: str, node_id: str | None = None) -> SessionState:
+    def _state(self, status: str, node_id: str | None = None, call: CallPoint | None = None) -> SessionState:
         return SessionState(
             status=status,
             flow_id=self.flow_id,
@@ -256,6 +308,7 @@ class _Walk:
             variables=self.turn.variables,
             stack=tuple(self.stack) if status != COMPLETED else (),
             counters=self.turn.counters,
+            call=call,
         )
 
     def result(self, state: SessionState, answer: Answer | None = None) -> TurnResult:
@@ -263,11 +316,13 @@ class _Walk:
         return TurnResult(
             state=state,
             messages=tuple(turn.messages),
-            input=self.input if state.status == ACTIVE else None,
+            input=self.input if state.awaiting_input else None,
             actions=tuple(MappingProxyType(action) for action in turn.actions),
             logs=tuple(turn.logs),
             answer=answer,
             flow_transitions=tuple(self.transitions),
+            call=self.call if state.awaiting_call else None,
+            emails=tuple(MappingProxyType(email) for email in turn.emails),
         )
 
 

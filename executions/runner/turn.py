@@ -1,9 +1,11 @@
 """What handlers see and return. `Turn` accumulates one turn's output; the engine owns it and
 turns it into a `TurnResult`. Handlers only touch it through its methods and `variables`."""
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
 
 from executions.runner.state import BotMessage, LogEntry, RunContext
@@ -30,7 +32,9 @@ class Node:
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """Where to go after a non-blocking node: follow `handle` (the default), or `goto` a node of
-    this flow, or enter `flow`, or `end` the conversation, or fail the session with `error`."""
+    this flow, or enter `flow`, or `end` the conversation, or fail the session with `error`, or
+    stop the turn at this node for a side effect (`call`; the handler's `complete` takes the
+    outcome when the turn resumes)."""
 
     handle: str | None = "next"
     goto: str | None = None
@@ -38,10 +42,12 @@ class Outcome:
     return_after: bool = False
     end: bool = False
     error: str | None = None
+    call: bool = False
 
 
 NEXT = Outcome()
 END = Outcome(handle=None, end=True)
+CALL = Outcome(handle=None, call=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +56,12 @@ class Accepted:
 
     value: Any
     handle: str = "next"
+
+
+def call_arguments(node: "Node", variables: Mapping[str, Any]) -> tuple[str, dict[str, Any], Mapping[str, Any]]:
+    """What a side effect gets: the node id, a private copy of its raw config (a side effect
+    renders templates the way its protocol needs) and a read-only view of the variables."""
+    return node.id, copy.deepcopy(dict(node.data)), MappingProxyType(dict(variables))
 
 
 def summarize(value: Any) -> Any:
@@ -62,9 +74,9 @@ def summarize(value: Any) -> Any:
 
 class Turn:
     """One turn's working state: a private copy of the variables and counters, and the bot
-    messages, client actions and logs emitted so far."""
+    messages, client actions, logs and composed emails emitted so far."""
 
-    __slots__ = ("_debugged", "actions", "context", "counters", "logs", "messages", "variables")
+    __slots__ = ("_debugged", "actions", "context", "counters", "emails", "logs", "messages", "variables")
 
     def __init__(self, context: RunContext, variables: Mapping, counters: Mapping) -> None:
         self.context = context
@@ -73,6 +85,7 @@ class Turn:
         self.messages: list[BotMessage] = []
         self.actions: list[dict[str, Any]] = []
         self.logs: list[LogEntry] = []
+        self.emails: list[Mapping[str, Any]] = []
         self._debugged: set[str] = set()
 
     @property
