@@ -4,12 +4,14 @@ import csv
 from collections.abc import Iterator
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.db.models import Avg, Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from chatbots.models import Chatbot, ChatbotVersion
 from executions.models import ChatMessage, ChatSession, InputReached, UserInput
+from integrations.models import ApiConnection
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 
@@ -231,3 +233,15 @@ def owner_dashboard(user) -> dict:
         "chatbots": Chatbot.objects.filter(owner=user).count(),
         "busiest_chatbots": list(busiest),
     }
+
+
+def api_connection_of_session(*, pk: int, session_id: str, chatbot_id: int | None = None) -> ApiConnection | None:
+    """API connection `pk` if it belongs to the owner of the session's chatbot, in one query: by
+    the chatbot when known (a session's first turn runs before its row exists), else by the session."""
+    owner = (
+        {"owner__chatbots__id": chatbot_id} if chatbot_id is not None else {"owner__chatbots__sessions__id": session_id}
+    )
+    try:
+        return ApiConnection.objects.filter(pk=pk, **owner).first()
+    except (ValueError, ValidationError):  # a session id that is not a UUID
+        return None

@@ -8,8 +8,19 @@ from django.db import transaction
 
 from jsonschema import Draft202012Validator
 
+from authentication.models import User
 from config.jsonschema_errors import schema_errors
-from integrations.crypto import basic_auth_token, secret_decrypt, secret_encrypt, secret_mask, secret_redact
+from integrations.api_requests import (
+    REFUSED_CONNECTION_UNAVAILABLE,
+    ApiRequest,
+    ApiRequestRefused,
+    ApiResult,
+    api_request_connect,
+    api_request_send,
+    api_request_target,
+    api_result,
+)
+from integrations.crypto import secret_decrypt, secret_encrypt, secret_mask
 from integrations.models import (
     EVENT_CHOICES,
     ApiConnection,
@@ -18,7 +29,7 @@ from integrations.models import (
     IntegrationTemplate,
     Webhook,
 )
-from integrations.outbound import OutboundBlocked, OutboundError, outbound_check_url, outbound_request
+from integrations.outbound import OutboundBlocked, outbound_check_url
 from integrations.signing import send_signed
 
 EVENTS = tuple(value for value, _ in EVENT_CHOICES)
@@ -216,19 +227,13 @@ def integrations_bulk_action(owner, *, action: str, ids: list[int]) -> int:
 # --- Test sends ---------------------------------------------------------------------------------
 
 
-def _send_logged(owner, send, *, kind, url, method="POST", hidden=(), **targets) -> dict:
-    """Run `send()` (one outbound request), record it in IntegrationLog and return what the
-    owner sees: status, timing, a body excerpt and headers, with `hidden` secrets masked."""
-    started = time.monotonic()
-    try:
-        response = send()
-    except OutboundError as exc:
-        response, error, duration = None, f"{type(exc).__name__}: {exc}", int((time.monotonic() - started) * 1000)
-    else:
-        error, duration = "", response.elapsed_ms
-    hidden = list(hidden)
+def _send_logged(owner: User, result: ApiResult, *, kind: str, url: str, method: str = "POST", **targets) -> dict:
+    """Record a test send in IntegrationLog and return what the owner sees: status, timing, a
+    body excerpt and headers, the secret redacted."""
+    response = result.response
+    error = f"{type(result.error).__name__}: {result.error}" if result.error is not None else ""
     status = response.status if response is not None else None
-    excerpt = secret_redact(response.text()[:EXCERPT_CHARS], hidden) if response is not None else ""
+    excerpt = result.excerpt(EXCERPT_CHARS)
     success = response is not None and 200 <= status < 300
     IntegrationLog.objects.create(
         owner=owner,
@@ -237,7 +242,7 @@ def _send_logged(owner, send, *, kind, url, method="POST", hidden=(), **targets)
         method=method,
         status_code=status,
         success=success,
-        duration_ms=duration,
+        duration_ms=result.elapsed_ms,
         error=error[:500],
         response_excerpt=excerpt,
         **targets,
@@ -245,10 +250,10 @@ def _send_logged(owner, send, *, kind, url, method="POST", hidden=(), **targets)
     return {
         "success": success,
         "status_code": status,
-        "duration_ms": duration,
+        "duration_ms": result.elapsed_ms,
         "error": error,
         "response_excerpt": excerpt,
-        "headers": {k: secret_redact(v, hidden) for k, v in response.headers.items()} if response is not None else {},
+        "headers": result.headers(),
     }
 
 
@@ -269,9 +274,13 @@ def webhook_test_send(owner, *, url: str, secret: str = "", event_type: str = "s
     """Send a signed sample event to `url` now; returns status and timing (and logs it)."""
     _check_url(url)
     payload = sample_event(event_type)
+    result = api_result(
+        ApiRequest(method="POST", url=url),
+        lambda: send_signed(url, secret=secret, delivery_id=payload["id"], event_type=event_type, payload=payload),
+    )
     return _send_logged(
         owner,
-        lambda: send_signed(url, secret=secret, delivery_id=payload["id"], event_type=event_type, payload=payload),
+        result,
         kind=IntegrationLog.Kind.TEST,
         url=url,
         **targets,
@@ -294,44 +303,37 @@ def integration_test(integration: Integration) -> dict:
 
 
 def api_test(
-    owner, *, method: str, url: str, headers: dict, query: dict, body: str, connection=None, timeout: float = 10
+    owner: User,
+    *,
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    query: dict[str, str],
+    body: str,
+    connection: ApiConnection | None = None,
+    timeout: float = 10,
 ) -> dict:
-    """One request through the guard (a connection adds its base URL and auth); returns
+    """One request through the guard, sent as the `http_request` node sends it (a connection adds
+    its base URL and credentials, which never follow a redirect to another origin); returns
     status, headers and a body excerpt. The connection's secret never appears in what is
-    returned or logged, even when the server echoes it."""
-    request_headers, params, hidden = dict(headers), dict(query), []
-    target = url
-    if connection is not None:
-        if url.startswith(("http://", "https://")):
-            raise ValidationError({"url": "With a connection, give a path relative to its base URL."})
-        target = connection.base_url.rstrip("/") + "/" + url.lstrip("/") if url else connection.base_url
-        request_headers = {**connection.headers, **request_headers}
-        secret = secret_decrypt(connection.secret_encrypted)
-        hidden.append(secret)
-        kind = connection.auth_type
-        if kind == ApiConnection.AuthType.BEARER:
-            request_headers["Authorization"] = f"Bearer {secret}"
-        elif kind == ApiConnection.AuthType.HEADER:
-            request_headers[connection.auth_name] = secret
-        elif kind == ApiConnection.AuthType.QUERY:
-            params[connection.auth_name] = secret
-        elif kind == ApiConnection.AuthType.BASIC:
-            token = basic_auth_token(connection.auth_name, secret)
-            request_headers["Authorization"] = f"Basic {token}"
-            hidden.append(token)
-    _check_url(target)
+    returned or logged, even when the server echoes it. Raises ValidationError for a URL the
+    guard refuses or, with a connection, one that is not a path under its base URL."""
+    request = ApiRequest(method=method, timeout=timeout)
+    try:
+        if connection is not None:
+            api_request_connect(request, connection)
+        api_request_target(request, url)
+    except ApiRequestRefused as exc:
+        field = "connection" if exc.kind == REFUSED_CONNECTION_UNAVAILABLE else "url"
+        raise ValidationError({field: exc.message}) from exc
+    _check_url(request.url)
+    request.headers.update(headers)
+    request.params = dict(query)
+    request.body = body.encode() if body else None
     return _send_logged(
         owner,
-        lambda: outbound_request(
-            method,
-            target,
-            headers=request_headers,
-            params=params,
-            data=body.encode() if body else None,
-            timeout=timeout,
-        ),
+        api_request_send(request),
         kind=IntegrationLog.Kind.API_TEST,
-        url=target,
+        url=request.display_url(),
         method=method,
-        hidden=hidden,
     )
