@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.db.models import Count
 from django.http import StreamingHttpResponse
 
 from drf_spectacular.types import OpenApiTypes
@@ -19,8 +18,8 @@ from rest_framework.response import Response
 
 # Upward calls (a view may call a higher app's service): the builder operations that touch the draft graph live in
 # components; the URLs live here.
-from chatbots import services
-from chatbots.models import Chatbot, ChatbotVersion
+from chatbots import selectors, services
+from chatbots.models import Chatbot
 from chatbots.serializers import (
     ChatbotCreateSerializer,
     ChatbotExportSerializer,
@@ -74,7 +73,7 @@ ERR_413 = OpenApiResponse(DETAIL, description="The file is larger than CHATBOT_I
     ),
 )
 class ChatbotViewSet(OwnedModelViewSet):
-    queryset = Chatbot.objects.select_related("live_version").annotate(flow_count=Count("flows", distinct=True))
+    selector = staticmethod(selectors.chatbots_owned_listed)
     serializer_class = ChatbotSerializer
     filterset_fields = ["status"]
     search_fields = ["name", "description"]
@@ -258,9 +257,8 @@ class RestoreSerializer(PublishSerializer):
     ),
 )
 class ChatbotVersionViewSet(OwnedReadOnlyViewSet):
-    queryset = ChatbotVersion.objects.select_related("created_by")
-    owner_field = "chatbot__owner"
-    parent_lookups = {"chatbot_pk": "chatbot_id"}
+    selector = staticmethod(selectors.chatbot_versions_owned)
+    selector_kwargs = {"chatbot_pk": "chatbot_id"}
     serializer_class = ChatbotVersionSerializer
     lookup_field = "number"
     lookup_value_regex = "[0-9]{1,9}"
@@ -273,12 +271,12 @@ class ChatbotVersionViewSet(OwnedReadOnlyViewSet):
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
-        chatbot = self.get_parent(Chatbot, "chatbot_pk")
+        chatbot = self.get_parent(selectors.chatbot_get_owned, "chatbot_pk")
         context["live_version_id"] = chatbot.live_version_id
         return context
 
     def list(self, request, *args, **kwargs):
-        self.get_parent(Chatbot, "chatbot_pk")
+        self.get_parent(selectors.chatbot_get_owned, "chatbot_pk")
         return super().list(request, *args, **kwargs)
 
     @extend_schema(

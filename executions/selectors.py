@@ -1,16 +1,32 @@
-"""Reads of the owner's chat data: results, analytics, dashboards."""
+"""Reads of the owner's chat data, scoped to the owner: sessions, their messages, logs, answers
+and uploads; results, analytics, dashboards."""
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db.models import Avg, Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import (
+    Aggregate,
+    Avg,
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from authentication.models import User
 from chatbots.models import Chatbot, ChatbotVersion
-from executions.models import ChatMessage, ChatSession, InputReached, UserInput
+from executions.models import ChatMessage, ChatSession, ChatUpload, ExecutionLog, InputReached, UserInput, WebhookEvent
 from integrations.models import ApiConnection
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -35,6 +51,44 @@ def sessions_with_unread(sessions: QuerySet) -> QuerySet:
             output_field=IntegerField(),
         )
     )
+
+
+def sessions_owned(*, user: User) -> QuerySet[ChatSession]:
+    """Sessions of the user's chatbots (previews included), each with `unread_count`; the
+    drafts they ran and their runner state are left unread."""
+    sessions = ChatSession.objects.filter(chatbot__owner=user).select_related("chatbot", "version")
+    return sessions_with_unread(sessions.defer("preview_snapshot", "state"))
+
+
+def sessions_owned_with_flows(*, user: User) -> QuerySet[ChatSession]:
+    """`sessions_owned`, each with its flow runs."""
+    return sessions_owned(user=user).prefetch_related("flow_executions")
+
+
+def session_transcript(session: ChatSession) -> QuerySet[ChatMessage]:
+    """The session's messages, oldest first."""
+    return ChatMessage.objects.filter(session=session).order_by("seq")
+
+
+def messages_owned(*, user: User) -> QuerySet[ChatMessage]:
+    return ChatMessage.objects.filter(session__chatbot__owner=user)
+
+
+def logs_owned(*, user: User) -> QuerySet[ExecutionLog]:
+    return ExecutionLog.objects.filter(session__chatbot__owner=user)
+
+
+def inputs_owned(*, user: User) -> QuerySet[UserInput]:
+    return UserInput.objects.filter(session__chatbot__owner=user)
+
+
+def upload_get_owned(*, user: User, pk: int) -> ChatUpload | None:
+    """A file a visitor uploaded in a session of the user's chatbots, or None."""
+    return ChatUpload.objects.filter(pk=pk, session__chatbot__owner=user).first()
+
+
+def webhook_deliveries_owned(*, user: User) -> QuerySet[WebhookEvent]:
+    return WebhookEvent.objects.filter(chatbot__owner=user).select_related("webhook", "integration")
 
 
 def sessions_unread(sessions: QuerySet, unread: bool) -> QuerySet:
@@ -179,10 +233,10 @@ def _input_order(chatbot: Chatbot) -> list[str]:
     ]
 
 
-def sessions_stats(sessions: QuerySet, **extra) -> dict:
+def sessions_stats(sessions: QuerySet, *, extra: Mapping[str, Aggregate] | None = None) -> dict:
     """Figures over `sessions`, in one query; `extra` adds aggregates to it under their names."""
     figures = sessions.aggregate(
-        **extra,
+        **(extra or {}),
         total=Count("id"),
         active=Count("id", filter=Q(status="active")),
         completed=Count("id", filter=Q(status="completed")),
@@ -203,15 +257,17 @@ def sessions_stats(sessions: QuerySet, **extra) -> dict:
     }
 
 
-def owner_dashboard(user) -> dict:
+def owner_dashboard(user: User) -> dict:
     now = timezone.now()
     sessions = ChatSession.objects.filter(chatbot__owner=user, is_preview=False)
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     stats = sessions_stats(
         sessions,
-        today=Count("id", filter=Q(started_at__gte=today)),
-        last_7_days=Count("id", filter=Q(started_at__gte=now - timedelta(days=7))),
-        last_30_days=Count("id", filter=Q(started_at__gte=now - timedelta(days=30))),
+        extra={
+            "today": Count("id", filter=Q(started_at__gte=today)),
+            "last_7_days": Count("id", filter=Q(started_at__gte=now - timedelta(days=7))),
+            "last_30_days": Count("id", filter=Q(started_at__gte=now - timedelta(days=30))),
+        },
     )
     busiest = (
         Chatbot.objects.filter(owner=user)

@@ -3,6 +3,7 @@ from django.http import FileResponse
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -10,7 +11,7 @@ from config.schema import ERR_409, OWNER_ERRORS
 from config.viewsets import OwnedReadOnlyViewSet
 from executions import selectors, services
 from executions.filters import ChatSessionFilter
-from executions.models import ChatMessage, ChatSession, ChatUpload, ExecutionLog, UserInput, WebhookEvent
+from executions.models import ChatSession
 from executions.serializers import (
     ChatMessageSerializer,
     ChatSessionDetailSerializer,
@@ -32,19 +33,16 @@ from executions.webhooks import delivery_retry
     ),
 )
 class ChatSessionViewSet(OwnedReadOnlyViewSet):
-    queryset = ChatSession.objects.select_related("chatbot", "version").defer("preview_snapshot", "state")
-    owner_field = "chatbot__owner"
+    selector = staticmethod(selectors.sessions_owned)
+    action_selectors = {
+        "retrieve": selectors.sessions_owned_with_flows,
+        "finish": selectors.sessions_owned_with_flows,
+    }
     lookup_value_regex = "[0-9a-fA-F-]{32,36}"
     serializer_class = ChatSessionSerializer
     filterset_class = ChatSessionFilter
     ordering_fields = ["started_at", "last_activity_at", "message_count", "duration"]
     ordering = ["-started_at"]
-
-    def get_queryset(self):
-        sessions = selectors.sessions_with_unread(super().get_queryset())
-        if self.action in ("retrieve", "finish"):
-            sessions = sessions.prefetch_related("flow_executions")
-        return sessions
 
     def get_serializer_class(self):
         return ChatSessionDetailSerializer if self.action == "retrieve" else ChatSessionSerializer
@@ -69,7 +67,7 @@ class ChatSessionViewSet(OwnedReadOnlyViewSet):
     def transcript(self, request, pk=None):
         session = self.get_object()
         messages_mark_read(session)
-        page = self.paginate_queryset(ChatMessage.objects.filter(session=session).order_by("seq"))
+        page = self.paginate_queryset(selectors.session_transcript(session))
         return self.get_paginated_response(ChatMessageSerializer(page, many=True).data)
 
     @extend_schema(summary="Figures over the (filtered) sessions", responses={200: SessionStatsSerializer})
@@ -80,7 +78,6 @@ class ChatSessionViewSet(OwnedReadOnlyViewSet):
 
 
 class SessionChildViewSet(OwnedReadOnlyViewSet):
-    owner_field = "session__chatbot__owner"
     lookup_value_regex = "[0-9]{1,18}"
 
 
@@ -88,7 +85,7 @@ class SessionChildViewSet(OwnedReadOnlyViewSet):
     list=extend_schema(summary="Messages of your sessions"), retrieve=extend_schema(summary="One message")
 )
 class ChatMessageViewSet(SessionChildViewSet):
-    queryset = ChatMessage.objects.all()
+    selector = staticmethod(selectors.messages_owned)
     serializer_class = ChatMessageSerializer
     filterset_fields = ["session", "sender", "type"]
     ordering_fields = ["created_at", "seq"]
@@ -99,7 +96,7 @@ class ChatMessageViewSet(SessionChildViewSet):
     list=extend_schema(summary="Runner logs of your sessions"), retrieve=extend_schema(summary="One log entry")
 )
 class ExecutionLogViewSet(SessionChildViewSet):
-    queryset = ExecutionLog.objects.all()
+    selector = staticmethod(selectors.logs_owned)
     serializer_class = ExecutionLogSerializer
     filterset_fields = ["session", "level", "node_id", "node_type"]
     search_fields = ["message"]
@@ -110,7 +107,7 @@ class ExecutionLogViewSet(SessionChildViewSet):
     list=extend_schema(summary="Answers given in your sessions"), retrieve=extend_schema(summary="One answer")
 )
 class UserInputViewSet(SessionChildViewSet):
-    queryset = UserInput.objects.all()
+    selector = staticmethod(selectors.inputs_owned)
     serializer_class = UserInputSerializer
     filterset_fields = ["session", "node_id", "variable", "is_valid"]
     ordering = ["-created_at"]
@@ -122,10 +119,8 @@ class UploadDownloadView(APIView):
         responses={(200, "application/octet-stream"): bytes, **OWNER_ERRORS},
     )
     def get(self, request, pk: int):
-        record = ChatUpload.objects.filter(pk=pk, session__chatbot__owner=request.user).first()
+        record = selectors.upload_get_owned(user=request.user, pk=pk)
         if record is None:
-            from rest_framework.exceptions import NotFound
-
             raise NotFound()
         response = FileResponse(record.file.open("rb"), as_attachment=True, filename=record.name)
         response["Content-Type"] = "application/octet-stream"
@@ -139,8 +134,7 @@ class UploadDownloadView(APIView):
     retrieve=extend_schema(summary="One delivery", responses={200: WebhookDeliverySerializer, **OWNER_ERRORS}),
 )
 class WebhookDeliveryViewSet(OwnedReadOnlyViewSet):
-    queryset = WebhookEvent.objects.select_related("webhook", "integration")
-    owner_field = "chatbot__owner"
+    selector = staticmethod(selectors.webhook_deliveries_owned)
     lookup_value_regex = "[0-9a-fA-F-]{32,36}"
     serializer_class = WebhookDeliverySerializer
     filterset_fields = ["status", "event_type", "chatbot", "webhook", "integration"]

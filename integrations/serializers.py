@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from chatbots.models import Chatbot
+from chatbots.selectors import chatbots_owned
 from config.fields import BoundedJSONField, IdField
 from integrations.models import (
     EVENT_CHOICES,
@@ -19,7 +20,7 @@ class OwnedChatbotField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         request = self.context.get("request")
-        return Chatbot.objects.filter(owner=request.user) if request else Chatbot.objects.none()
+        return chatbots_owned(user=request.user) if request else Chatbot.objects.none()
 
 
 class ApiConnectionSerializer(serializers.ModelSerializer):

@@ -2,14 +2,18 @@
 
 import secrets
 import time
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 
 from jsonschema import Draft202012Validator
 
 from authentication.models import User
+from chatbots.models import Chatbot
 from config.jsonschema_errors import schema_errors
+from config.unset import UNSET, Unset
 from integrations.api_requests import (
     REFUSED_CONNECTION_UNAVAILABLE,
     ApiRequest,
@@ -50,14 +54,16 @@ def _check_events(events: list[str]) -> list[str]:
     return sorted(set(events), key=EVENTS.index)
 
 
-def _check_chatbot(owner, chatbot):
+def _check_chatbot(owner: User, chatbot: Chatbot | None) -> None:
     if chatbot is not None and chatbot.owner_id != owner.pk:
         raise ValidationError({"chatbot": "No such chatbot."})
 
 
-def _save_changes(obj, fields: dict):
+def _save_changes(obj: Model, fields: dict[str, Any]) -> Model:
+    """Set the `fields` given (not UNSET), then full_clean and save."""
     for name, value in fields.items():
-        setattr(obj, name, value)
+        if value is not UNSET:
+            setattr(obj, name, value)
     obj.full_clean()
     obj.save()
     return obj
@@ -91,8 +97,19 @@ def api_connection_check(connection: ApiConnection) -> None:
 
 
 @transaction.atomic
-def api_connection_create(owner, *, secret: str | None = None, **fields) -> ApiConnection:
-    connection = ApiConnection(owner=owner, **fields)
+def api_connection_create(
+    owner: User,
+    *,
+    name: str,
+    base_url: str,
+    auth_type: str = ApiConnection.AuthType.NONE,
+    auth_name: str = "",
+    headers: dict[str, str] | None = None,
+    secret: str | None = None,
+) -> ApiConnection:
+    connection = ApiConnection(
+        owner=owner, name=name, base_url=base_url, auth_type=auth_type, auth_name=auth_name, headers=headers or {}
+    )
     api_connection_set_secret(connection, secret)
     api_connection_check(connection)
     connection.save()
@@ -100,9 +117,21 @@ def api_connection_create(owner, *, secret: str | None = None, **fields) -> ApiC
 
 
 @transaction.atomic
-def api_connection_update(connection: ApiConnection, *, secret: str | None = None, **fields) -> ApiConnection:
-    for name, value in fields.items():
-        setattr(connection, name, value)
+def api_connection_update(
+    connection: ApiConnection,
+    *,
+    name: str | Unset = UNSET,
+    base_url: str | Unset = UNSET,
+    auth_type: str | Unset = UNSET,
+    auth_name: str | Unset = UNSET,
+    headers: dict[str, str] | Unset = UNSET,
+    secret: str | None = None,
+) -> ApiConnection:
+    """Change what is given; `secret` None keeps the stored one."""
+    changes = {"name": name, "base_url": base_url, "auth_type": auth_type, "auth_name": auth_name, "headers": headers}
+    for field, value in changes.items():
+        if value is not UNSET:
+            setattr(connection, field, value)
     api_connection_set_secret(connection, secret)
     api_connection_check(connection)
     connection.save()
@@ -112,7 +141,7 @@ def api_connection_update(connection: ApiConnection, *, secret: str | None = Non
 # --- Webhooks ---------------------------------------------------------------------------------
 
 
-def subscription_check(owner, *, url: str, events: list[str], chatbot=None) -> list[str]:
+def subscription_check(owner: User, *, url: str, events: list[str], chatbot: Chatbot | None = None) -> list[str]:
     """Check what a webhook subscribes with (a URL the outbound guard allows, known events, one
     of the owner's chatbots or all of them); returns the events, deduplicated and in order.
     Raises ValidationError naming the field."""
@@ -129,7 +158,15 @@ def webhook_secret_new(webhook: Webhook) -> str:
 
 
 @transaction.atomic
-def webhook_create(owner, *, url: str, events: list[str], chatbot=None, name: str = "", is_active: bool = True):
+def webhook_create(
+    owner: User,
+    *,
+    url: str,
+    events: list[str],
+    chatbot: Chatbot | None = None,
+    name: str = "",
+    is_active: bool = True,
+) -> tuple[Webhook, str]:
     """Returns (webhook, signing secret): the secret is shown this once."""
     events = subscription_check(owner, url=url, events=events, chatbot=chatbot)
     webhook = Webhook(
@@ -147,14 +184,24 @@ def webhook_create(owner, *, url: str, events: list[str], chatbot=None, name: st
 
 
 @transaction.atomic
-def webhook_update(webhook: Webhook, **fields) -> Webhook:
-    if "url" in fields:
-        _check_url(fields["url"])
-    if "events" in fields:
-        fields["events"] = _check_events(fields["events"])
-    if "chatbot" in fields:
-        _check_chatbot(webhook.owner, fields["chatbot"])
-    return _save_changes(webhook, fields)
+def webhook_update(
+    webhook: Webhook,
+    *,
+    url: str | Unset = UNSET,
+    events: list[str] | Unset = UNSET,
+    chatbot: Chatbot | Unset | None = UNSET,
+    name: str | Unset = UNSET,
+    is_active: bool | Unset = UNSET,
+) -> Webhook:
+    """Change what is given (`chatbot` None: every chatbot of the owner)."""
+    if url is not UNSET:
+        _check_url(url)
+    if events is not UNSET:
+        events = _check_events(events)
+    if chatbot is not UNSET:
+        _check_chatbot(webhook.owner, chatbot)
+    changes = {"url": url, "events": events, "chatbot": chatbot, "name": name, "is_active": is_active}
+    return _save_changes(webhook, changes)
 
 
 def webhook_rotate_secret(webhook: Webhook) -> str:
@@ -178,13 +225,13 @@ def integration_config_check(template: IntegrationTemplate, config: dict) -> dic
 
 @transaction.atomic
 def integration_create(
-    owner,
+    owner: User,
     *,
     template: IntegrationTemplate,
     name: str,
     config: dict,
     events: list[str],
-    chatbot=None,
+    chatbot: Chatbot | None = None,
     is_active: bool = True,
 ) -> Integration:
     _check_chatbot(owner, chatbot)
@@ -204,18 +251,28 @@ def integration_create(
 
 
 @transaction.atomic
-def integration_update(integration: Integration, **fields) -> Integration:
-    if "config" in fields:
-        fields["config"] = integration_config_check(integration.template, fields["config"])
-    if "events" in fields:
-        fields["events"] = _check_events(fields["events"])
-    if "chatbot" in fields:
-        _check_chatbot(integration.owner, fields["chatbot"])
-    return _save_changes(integration, fields)
+def integration_update(
+    integration: Integration,
+    *,
+    name: str | Unset = UNSET,
+    config: dict | Unset = UNSET,
+    events: list[str] | Unset = UNSET,
+    chatbot: Chatbot | Unset | None = UNSET,
+    is_active: bool | Unset = UNSET,
+) -> Integration:
+    """Change what is given (`chatbot` None: every chatbot of the owner); the preset stays."""
+    if config is not UNSET:
+        config = integration_config_check(integration.template, config)
+    if events is not UNSET:
+        events = _check_events(events)
+    if chatbot is not UNSET:
+        _check_chatbot(integration.owner, chatbot)
+    changes = {"name": name, "config": config, "events": events, "chatbot": chatbot, "is_active": is_active}
+    return _save_changes(integration, changes)
 
 
 @transaction.atomic
-def integrations_bulk_action(owner, *, action: str, ids: list[int]) -> int:
+def integrations_bulk_action(owner: User, *, action: str, ids: list[int]) -> int:
     """activate / deactivate / delete several of the owner's integrations; returns how many."""
     targets = Integration.objects.filter(owner=owner, pk__in=ids)
     if action == "delete":
@@ -227,7 +284,16 @@ def integrations_bulk_action(owner, *, action: str, ids: list[int]) -> int:
 # --- Test sends ---------------------------------------------------------------------------------
 
 
-def _send_logged(owner: User, result: ApiResult, *, kind: str, url: str, method: str = "POST", **targets) -> dict:
+def _send_logged(
+    owner: User,
+    result: ApiResult,
+    *,
+    kind: str,
+    url: str,
+    method: str = "POST",
+    webhook: Webhook | None = None,
+    integration: Integration | None = None,
+) -> dict:
     """Record a test send in IntegrationLog and return what the owner sees: status, timing, a
     body excerpt and headers, the secret redacted."""
     response = result.response
@@ -245,7 +311,8 @@ def _send_logged(owner: User, result: ApiResult, *, kind: str, url: str, method:
         duration_ms=result.elapsed_ms,
         error=error[:500],
         response_excerpt=excerpt,
-        **targets,
+        webhook=webhook,
+        integration=integration,
     )
     return {
         "success": success,
@@ -270,7 +337,15 @@ def sample_event(event_type: str = "session.completed") -> dict:
     }
 
 
-def webhook_test_send(owner, *, url: str, secret: str = "", event_type: str = "session.completed", **targets) -> dict:
+def webhook_test_send(
+    owner: User,
+    *,
+    url: str,
+    secret: str = "",
+    event_type: str = "session.completed",
+    webhook: Webhook | None = None,
+    integration: Integration | None = None,
+) -> dict:
     """Send a signed sample event to `url` now; returns status and timing (and logs it)."""
     _check_url(url)
     payload = sample_event(event_type)
@@ -283,7 +358,8 @@ def webhook_test_send(owner, *, url: str, secret: str = "", event_type: str = "s
         result,
         kind=IntegrationLog.Kind.TEST,
         url=url,
-        **targets,
+        webhook=webhook,
+        integration=integration,
     )
 
 

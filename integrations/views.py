@@ -8,8 +8,7 @@ from rest_framework.viewsets import ReadOnlyModelViewSet
 
 from config.schema import ERR_400, OWNER_ERRORS, WRITE_ERRORS
 from config.viewsets import OwnedModelViewSet, OwnedReadOnlyViewSet
-from integrations import services
-from integrations.models import ApiConnection, Integration, IntegrationLog, IntegrationTemplate, Webhook
+from integrations import selectors, services
 from integrations.serializers import (
     ApiConnectionSerializer,
     BulkActionSerializer,
@@ -39,7 +38,7 @@ WRITE_METHODS = ["get", "post", "patch", "delete", "head", "options"]
     destroy=extend_schema(summary="Delete an API connection", responses={204: None, **OWNER_ERRORS}),
 )
 class ApiConnectionViewSet(OwnedModelViewSet):
-    queryset = ApiConnection.objects.all()
+    selector = staticmethod(selectors.api_connections_owned)
     serializer_class = ApiConnectionSerializer
     http_method_names = WRITE_METHODS
     search_fields = ["name", "base_url"]
@@ -73,7 +72,7 @@ class ApiConnectionViewSet(OwnedModelViewSet):
     destroy=extend_schema(summary="Delete a webhook", responses={204: None, **OWNER_ERRORS}),
 )
 class WebhookViewSet(OwnedModelViewSet):
-    queryset = Webhook.objects.all()
+    selector = staticmethod(selectors.webhooks_owned)
     serializer_class = WebhookSerializer
     http_method_names = WRITE_METHODS
     filterset_fields = ["chatbot", "is_active"]
@@ -116,7 +115,7 @@ class WebhookViewSet(OwnedModelViewSet):
     retrieve=extend_schema(summary="One preset"),
 )
 class IntegrationTemplateViewSet(ReadOnlyModelViewSet):
-    queryset = IntegrationTemplate.objects.all()
+    queryset = selectors.integration_templates()
     serializer_class = IntegrationTemplateSerializer
     lookup_field = "slug"
     pagination_class = None
@@ -135,7 +134,7 @@ class IntegrationTemplateViewSet(ReadOnlyModelViewSet):
     destroy=extend_schema(summary="Delete an integration", responses={204: None, **OWNER_ERRORS}),
 )
 class IntegrationViewSet(OwnedModelViewSet):
-    queryset = Integration.objects.select_related("template")
+    selector = staticmethod(selectors.integrations_owned)
     serializer_class = IntegrationSerializer
     http_method_names = WRITE_METHODS
     filterset_fields = ["chatbot", "is_active", "template__slug"]
@@ -195,7 +194,7 @@ class LegacyIntegrationViewSet(IntegrationViewSet):
     list=extend_schema(summary="Outbound attempts: deliveries and tests"), retrieve=extend_schema(summary="One attempt")
 )
 class IntegrationLogViewSet(OwnedReadOnlyViewSet):
-    queryset = IntegrationLog.objects.all()
+    selector = staticmethod(selectors.integration_logs_owned)
     serializer_class = IntegrationLogSerializer
     filterset_fields = ["kind", "webhook", "integration", "success"]
     ordering = ["-created_at"]
@@ -228,7 +227,7 @@ class TestApiView(APIView):
         data = dict(serializer.validated_data)
         connection = None
         if "connection" in data:
-            connection = ApiConnection.objects.filter(pk=data.pop("connection"), owner=request.user).first()
+            connection = selectors.api_connection_get_owned(user=request.user, pk=data.pop("connection"))
             if connection is None:
                 raise ValidationError({"connection": "No such API connection."})
         elif not data["url"]:

@@ -79,7 +79,7 @@ def _landing(server):
     return requests[0]
 
 
-def _through_the_node(user, connection) -> None:
+def _through_the_node(user, connection, auth_client) -> None:
     bot = published_bot(owner=user)
     session = ChatSession.objects.create(chatbot=bot, version=bot.live_version, version_uid=bot.live_version.uid)
     data = {**COMPONENT_TYPES["http_request"].defaults(), "url": "/start", "connection": connection.pk}
@@ -89,7 +89,9 @@ def _through_the_node(user, connection) -> None:
 
 
 def _through_the_test_endpoint(user, connection, auth_client) -> None:
-    response = auth_client.post("/api/integrations/test-api/", {"connection": connection.pk, "url": "start"}, format="json")
+    response = auth_client.post(
+        "/api/integrations/test-api/", {"connection": connection.pk, "url": "start"}, format="json"
+    )
     assert response.status_code == 200, response.json()
     assert response.json()["status_code"] == 200
     assert SECRET not in str(response.json())
@@ -101,10 +103,7 @@ CALLERS = {"node": _through_the_node, "test endpoint": _through_the_test_endpoin
 
 @pytest.fixture(params=list(CALLERS))
 def send(request, user, auth_client):
-    caller = CALLERS[request.param]
-    return lambda connection: (
-        caller(user, connection) if caller is _through_the_node else caller(user, connection, auth_client)
-    )
+    return lambda connection: CALLERS[request.param](user, connection, auth_client)
 
 
 @pytest.mark.parametrize("auth_type", list(AUTH_TYPES))

@@ -1,0 +1,65 @@
+"""Where things live: views reach the database only through selectors and services, every
+owner-scoped view takes its queryset from a selector, and services name what they take."""
+
+import ast
+import importlib
+import inspect
+from pathlib import Path
+
+import pytest
+
+from config.viewsets import OwnedModelViewSet
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = ("authentication", "chatbots", "flows", "components", "integrations", "executions")
+
+
+def _modules(pattern: str) -> list[Path]:
+    return sorted(path for app in APPS for path in (ROOT / app).rglob(pattern) if "migrations" not in path.parts)
+
+
+def _dotted(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts)
+
+
+@pytest.mark.parametrize("path", _modules("*views.py"), ids=lambda path: _dotted(path))
+def test_views_reach_the_database_only_through_selectors_and_services(path):
+    tree = ast.parse(path.read_text())
+    managers = [
+        f"line {node.lineno}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr in ("objects", "_default_manager")
+    ]
+    assert managers == [], f"{_dotted(path)} queries a model directly ({', '.join(managers)}): use a selector"
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_every_app_has_its_selectors(app):
+    assert (ROOT / app / "selectors.py").is_file()
+
+
+def test_an_owner_scoped_view_cannot_replace_its_selector():
+    with pytest.raises(TypeError, match="overrides get_queryset"):
+
+        class Sneaky(OwnedModelViewSet):
+            def get_queryset(self):  # pragma: no cover - refused before it could run
+                return None
+
+
+def _public_functions(pattern: str):
+    for path in _modules(pattern):
+        module = importlib.import_module(_dotted(path))
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if function.__module__ == module.__name__ and not name.startswith("_"):
+                yield f"{module.__name__}.{name}", inspect.signature(function)
+
+
+def test_services_and_selectors_annotate_who_acts_and_take_no_loose_keywords():
+    problems = []
+    for name, signature in [*_public_functions("services.py"), *_public_functions("selectors.py")]:
+        for parameter in signature.parameters.values():
+            if parameter.kind is inspect.Parameter.VAR_KEYWORD:
+                problems.append(f"{name}(**{parameter.name})")
+            if parameter.name in ("owner", "user") and parameter.annotation is inspect.Parameter.empty:
+                problems.append(f"{name}({parameter.name}) is not annotated")
+    assert problems == []
