@@ -5,27 +5,30 @@ from django.conf import settings
 
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
+from rest_framework.utils.json import strict_constant
 
 
-def json_depth_exceeds(value, limit: int) -> bool:
-    """True when containers nest deeper than `limit` (walked iteratively: no recursion)."""
+def _json_problem(value, limit: int) -> str | None:
+    """Why parsed JSON cannot be stored, or None: containers nested deeper than `limit`, or a
+    NUL character in a key or a string (PostgreSQL's text and JSON columns refuse it). Walked
+    iteratively: no recursion."""
+    nul = "null characters (\\u0000) are not allowed."
+    if isinstance(value, str):
+        return nul if "\x00" in value else None
+    if not isinstance(value, dict | list):
+        return None
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, dict):
-            children = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
         if depth > limit:
-            return True
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
-    return False
-
-
-def _reject_constant(name):
-    raise ValueError(f"{name} is not valid JSON")
+            return f"nested deeper than {limit} levels."
+        for child in [*item.keys(), *item.values()] if isinstance(item, dict) else item:
+            if isinstance(child, str):
+                if "\x00" in child:
+                    return nul
+            elif isinstance(child, dict | list):
+                stack.append((child, depth + 1))
+    return None
 
 
 def _finite_float(text: str) -> float:
@@ -37,29 +40,30 @@ def _finite_float(text: str) -> float:
 
 def json_safe_loads(raw: bytes | str, *, encoding: str = "utf-8"):
     """Parse JSON the way every request body is parsed: a ParseError (400), never a 500, for
-    invalid text, NaN/Infinity, numbers too large for a float, and nesting deeper than
-    MAX_JSON_DEPTH. Also used for JSON that arrives as an uploaded file."""
+    invalid text, NaN/Infinity, numbers too large for a float, NUL characters, and nesting
+    deeper than MAX_JSON_DEPTH. Also used for JSON that arrives as an uploaded file."""
     try:
         text = raw.decode(encoding) if isinstance(raw, bytes) else raw
     except UnicodeDecodeError as exc:
         raise ParseError(f"JSON parse error - body is not valid {encoding}.") from exc
     try:
-        data = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+        # NaN and Infinity are refused as DRF's strict parser refuses them.
+        data = json.loads(text, parse_constant=strict_constant, parse_float=_finite_float)
     except RecursionError as exc:
         raise ParseError("JSON parse error - nested too deeply.") from exc
     except ValueError as exc:
         raise ParseError(f"JSON parse error - {exc}") from exc
-    if json_depth_exceeds(data, settings.MAX_JSON_DEPTH):
-        raise ParseError(f"JSON parse error - nested deeper than {settings.MAX_JSON_DEPTH} levels.")
+    problem = _json_problem(data, settings.MAX_JSON_DEPTH)
+    if problem:
+        raise ParseError(f"JSON parse error - {problem}")
     return data
 
 
 class SafeJSONParser(JSONParser):
-    """DRF's JSON parser, but hostile bodies are a 400, never a 500.
-
-    The stock parser lets RecursionError (thousands of nested brackets) escape, and it
-    accepts NaN/Infinity, which PostgreSQL's JSON columns then refuse.
-    """
+    """DRF's JSON parser (strict: NaN and Infinity are refused), plus what it lacks, so that a
+    hostile body is a 400, never a 500: it lets RecursionError (thousands of nested brackets)
+    escape, reads 1e999 as infinity, and lets NUL characters through; PostgreSQL's JSON and
+    text columns then refuse the last two."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         parser_context = parser_context or {}

@@ -165,9 +165,7 @@ def orm_swap_statement(obj, names, *, counter: str, using="default") -> Callable
     read = getattr(obj, counter)
     model = type(obj)
     return lambda: (
-        model.objects.using(using)
-        .filter(pk=obj.pk, **{counter: read})
-        .update(**values, **{counter: F(counter) + 1})
+        model.objects.using(using).filter(pk=obj.pk, **{counter: read}).update(**values, **{counter: F(counter) + 1})
     )
 
 
