@@ -126,6 +126,11 @@ def deliveries_claim(*, limit: int = 50, now=None) -> list[tuple]:
     return _claim(WebhookEvent, limit=limit, now=now)
 
 
+def emails_claim(*, limit: int = 50, now=None) -> list[tuple]:
+    """Claim due queued emails for this worker; returns (id, claim token) pairs."""
+    return _claim(OutgoingEmail, limit=limit, now=now)
+
+
 def _claim(model, *, limit: int, now=None) -> list[tuple]:
     """Claim due rows of `model` (a delivery: status, next_attempt_at, claim_token, locked_until)
     under a lease; returns (id, claim token) pairs."""
@@ -296,7 +301,7 @@ def deliver_due(*, limit: int = 50) -> int:
     made = 0
     for kind, claim, attempt in (
         ("Webhook delivery", deliveries_claim, delivery_attempt),
-        ("Email", lambda limit: _claim(OutgoingEmail, limit=limit), email_attempt),
+        ("Email", emails_claim, email_attempt),
     ):
         for row_id, token in claim(limit=limit):
             try:
