@@ -22,6 +22,9 @@ APPEARANCE_SCHEMA = {
         "user_bubble_color": {**COLOR, "default": "#2563eb"},
         "font_family": {"type": "string", "maxLength": 100, "pattern": "^[A-Za-z0-9 ,'-]*$", "default": ""},
         "position": {"enum": ["left", "right"], "default": "right"},
+        # light: the colours above; dark: a dark palette keeping the primary and user-bubble
+        # colours; auto: follows the visitor's system setting.
+        "theme": {"enum": ["light", "dark", "auto"], "default": "light"},
     },
 }
 
@@ -33,6 +36,8 @@ BEHAVIOR_SCHEMA = {
         "session_timeout_minutes": {"type": "integer", "minimum": 1, "maximum": 525_600, "default": 1440},
         "allowed_origins": {"type": "array", "items": ORIGIN, "maxItems": 50, "uniqueItems": True, "default": []},
         "save_results": {"type": "boolean", "default": True},
+        # Shown in the chat's text field when the input sets no placeholder of its own.
+        "input_placeholder": {"type": "string", "maxLength": 200, "default": "Type your answer…"},
     },
 }
 

@@ -22,11 +22,11 @@ from django.db.models import Subquery
 from django.utils import timezone
 
 from chatbots.models import Chatbot, ChatbotVersion
+from chatbots.services import embed_origin_check
 from executions import hotpath
 from executions.events import chatbot_subscribed, events_statement, session_subscribed_sql
 from executions.exceptions import (
     ChatbotUnavailable,
-    OriginNotAllowed,
     SessionClosed,
     SessionExpired,
     SessionNotFound,
@@ -87,8 +87,7 @@ def _context(session_id: str, *, chatbot_id: int, counters: Mapping[str, int] | 
 
 
 def _check_origin(allowed: list[str], origin: str | None) -> None:
-    if origin and allowed and origin.rstrip("/") not in allowed:
-        raise OriginNotAllowed("This chatbot cannot be embedded on this site.")
+    embed_origin_check(allowed, origin)
 
 
 def _display(answer_raw: Any, answer_parsed: Any, pending_input: dict | None) -> str:
@@ -425,8 +424,7 @@ def _reply(uuid: UUID, *, value: Any, node_id: str | None, origin: str | None) -
     if session is None:
         raise SessionNotFound("No such session.")
     _check_origin(session.allowed_origins, origin)
-    idle = timezone.now() - session.last_activity_at
-    if session.status == ChatSession.Status.ACTIVE and idle > timedelta(minutes=session.timeout_minutes):
+    if session.status == ChatSession.Status.ACTIVE and _idle_too_long(session):
         raise _IdleTooLong()
     if session.status == ChatSession.Status.EXPIRED:
         raise SessionExpired("This conversation has expired; start a new one.")
@@ -478,6 +476,10 @@ def _reply(uuid: UUID, *, value: Any, node_id: str | None, origin: str | None) -
     return turn_payload(session, rows, result.actions)
 
 
+def _idle_too_long(session: ChatSession) -> bool:
+    return timezone.now() - session.last_activity_at > timedelta(minutes=session.timeout_minutes)
+
+
 def _reply_flags(using: str) -> dict[str, str]:
     return {"subscribed": session_subscribed_sql(using)}
 
@@ -504,7 +506,10 @@ _REPLY_FIELDS = (
 
 def session_read(session_id: str) -> dict:
     """The session's Turn (no new messages), its pending input and the whole transcript."""
-    session = session_get(session_id, "id", "status", "state")
+    session = session_get(session_id, "id", "status", "state", "last_activity_at", "timeout_minutes")
+    status = session.status
+    if status == ChatSession.Status.ACTIVE and _idle_too_long(session):
+        status = ChatSession.Status.EXPIRED  # what a reply would answer (410); a reload starts anew
     transcript = [
         {
             "id": f"m{m.seq}",
@@ -518,9 +523,9 @@ def session_read(session_id: str) -> dict:
     ]
     return {
         "session_id": str(session.id),
-        "status": session.status,
+        "status": status,
         "messages": [],
-        "input": (session.state or {}).get("input") if session.status == ChatSession.Status.ACTIVE else None,
+        "input": (session.state or {}).get("input") if status == ChatSession.Status.ACTIVE else None,
         "actions": [],
         "transcript": transcript,
     }
