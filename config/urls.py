@@ -21,8 +21,8 @@ api_patterns = [
     path("executions/", include("executions.urls")),
     path("integrations/", include("integrations.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("schema/swagger-ui/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("schema/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("schema/swagger-ui/", views.docs_page(SpectacularSwaggerView.as_view(url_name="schema")), name="swagger-ui"),
+    path("schema/redoc/", views.docs_page(SpectacularRedocView.as_view(url_name="schema")), name="redoc"),
 ]
 
 urlpatterns = [
