@@ -179,7 +179,6 @@
       loading: "lazy",
       referrerpolicy: "strict-origin-when-cross-origin",
       allow: "autoplay; fullscreen; picture-in-picture",
-      allowfullscreen: true,
       sandbox: sandboxed ? "allow-scripts allow-same-origin allow-forms allow-popups allow-popups-to-escape-sandbox" : null,
     });
     el.style.height = Math.max(50, Math.min(2000, Number(height) || 400)) + "px";
@@ -258,7 +257,7 @@
 :host{all:initial;display:block}
 *,*::before,*::after{box-sizing:border-box}
 [hidden]{display:none!important}
-.cb{--cb-font:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;--cb-line:color-mix(in srgb,var(--cb-text) 14%,transparent);--cb-muted:color-mix(in srgb,var(--cb-text) 65%,var(--cb-bg));--cb-field:var(--cb-bg);--cb-error:#b91c1c;font:15px/1.45 var(--cb-font);color:var(--cb-text);height:100%;-webkit-text-size-adjust:100%}
+.cb{--cb-primary:#2563eb;--cb-on-primary:#fff;--cb-user:#2563eb;--cb-on-user:#fff;--cb-bg:var(--lt-bg,#fff);--cb-text:var(--lt-text,#111827);--cb-bot:var(--lt-bot,#f3f4f6);--cb-on-bot:var(--cb-text);--cb-font:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;--cb-line:color-mix(in srgb,var(--cb-text) 14%,transparent);--cb-muted:color-mix(in srgb,var(--cb-text) 65%,var(--cb-bg));--cb-field:var(--cb-bg);--cb-error:#b91c1c;font:15px/1.45 var(--cb-font);color:var(--cb-text);height:100%;-webkit-text-size-adjust:100%}
 .cb.dark{--cb-bg:#111827;--cb-text:#f3f4f6;--cb-bot:#1f2937;--cb-on-bot:#f3f4f6;--cb-field:#1f2937;--cb-error:#fca5a5}
 @media (prefers-color-scheme:dark){.cb.auto{--cb-bg:#111827;--cb-text:#f3f4f6;--cb-bot:#1f2937;--cb-on-bot:#f3f4f6;--cb-field:#1f2937;--cb-error:#fca5a5}}
 button,input,textarea{font:inherit;color:inherit;margin:0}
@@ -266,6 +265,7 @@ button{cursor:pointer}
 button:disabled{cursor:default;opacity:.55}
 :focus-visible{outline:3px solid var(--cb-primary);outline-offset:2px}
 svg{width:22px;height:22px;fill:none;stroke:currentColor;stroke-width:2;stroke-linecap:round;stroke-linejoin:round}
+.panel:focus{outline:none}
 .panel{display:flex;flex-direction:column;background:var(--cb-bg);color:var(--cb-text);overflow:hidden;height:100%}
 .standard .panel{min-height:320px}
 .bubble .panel,.popup .panel{position:fixed;z-index:2;border-radius:16px;box-shadow:0 12px 48px rgba(0,0,0,.25)}
@@ -437,6 +437,7 @@ svg{width:22px;height:22px;fill:none;stroke:currentColor;stroke-width:2;stroke-l
         role: this.mode === "standard" ? "region" : "dialog",
         "aria-modal": modal ? "true" : null,
         "aria-labelledby": this.id + "-title",
+        tabindex: "-1",
         hidden: !this.opened,
       },
       head,
@@ -501,10 +502,10 @@ svg{width:22px;height:22px;fill:none;stroke:currentColor;stroke-width:2;stroke-l
     var colors = {
       "--cb-primary": a.primary_color,
       "--cb-on-primary": ink(a.primary_color),
-      "--cb-bg": a.background_color,
-      "--cb-text": a.text_color,
-      "--cb-bot": a.bot_bubble_color,
-      "--cb-on-bot": a.text_color,
+      // The light palette; the dark theme replaces these in CSS.
+      "--lt-bg": a.background_color,
+      "--lt-text": a.text_color,
+      "--lt-bot": a.bot_bubble_color,
       "--cb-user": a.user_bubble_color,
       "--cb-on-user": ink(a.user_bubble_color),
     };
@@ -529,7 +530,10 @@ svg{width:22px;height:22px;fill:none;stroke:currentColor;stroke-width:2;stroke-l
     if (this.mode === "standard") {
       this.titleEl.textContent = "Chat";
       this.note(why);
-    } else this.host.hidden = true;
+    } else {
+      this.host.hidden = true;
+      this.host.style.setProperty("display", "none", "important");
+    }
   };
 
   // --- Opening and closing --------------------------------------------------------------
@@ -589,7 +593,7 @@ svg{width:22px;height:22px;fill:none;stroke:currentColor;stroke-width:2;stroke-l
 
   // The conversation's first request goes out with the profile's; shown once both are in.
   // Null when the profile failed (unavailable() says so) or the conversation was reset meanwhile.
-  W.fetch = async function (method, path, body, gen) {
+  W.load = async function (method, path, body, gen) {
     var request = call(method, path, body);
     request.catch(function () {});
     try {
@@ -625,7 +629,7 @@ svg{width:22px;height:22px;fill:none;stroke:currentColor;stroke-width:2;stroke-l
     var gen = this.gen;
     this.typing(true);
     try {
-      var turn = await this.fetch("POST", encodeURIComponent(this.bot) + "/start/", { variables: this.variables }, gen);
+      var turn = await this.load("POST", encodeURIComponent(this.bot) + "/start/", { variables: this.variables }, gen);
     } catch (e) {
       if (gen !== this.gen) return;
       this.typing(false);
@@ -643,7 +647,7 @@ svg{width:22px;height:22px;fill:none;stroke:currentColor;stroke-width:2;stroke-l
     this.clear();
     var gen = this.gen;
     try {
-      var data = await this.fetch("GET", "sessions/" + encodeURIComponent(session) + "/", undefined, gen);
+      var data = await this.load("GET", "sessions/" + encodeURIComponent(session) + "/", undefined, gen);
     } catch (e) {
       if (gen !== this.gen) return;
       if (e.status === 404 || e.status === 410) return this.restartExpired(false);
@@ -718,6 +722,7 @@ svg{width:22px;height:22px;fill:none;stroke:currentColor;stroke-width:2;stroke-l
     this.composer.replaceChildren(
       h("div", { class: "end", role: "status" }, h("span", { text: text }), h("button", { type: "button", class: "ghost", text: "Start a new conversation", onclick: function () { self.reset(); } }))
     );
+    this.focusInput();
     this.emit("end", { status: turn.status });
   };
 
@@ -976,6 +981,8 @@ svg{width:22px;height:22px;fill:none;stroke:currentColor;stroke-width:2;stroke-l
     this.interacted = true;
     var input = this.input;
     var gen = this.gen;
+    // Keep the focus in the chat while the answer is on its way (Escape, Tab still work).
+    if (this.composer.contains(this.root.activeElement)) this.panel.focus({ preventScroll: true });
     this.composer.replaceChildren();
     var bubble = this.addUser(shown);
     this.typing(true);
@@ -1076,7 +1083,8 @@ svg{width:22px;height:22px;fill:none;stroke:currentColor;stroke-width:2;stroke-l
         container: data.container,
         variables: variables,
         autoOpen: data.autoOpen,
-        autofocus: data.autofocus === "true",
+        // Not inside another site's iframe: focusing there would scroll that site's page.
+        autofocus: data.autofocus === "true" && window.self === window.top,
         script: script,
       });
     };
