@@ -1,0 +1,138 @@
+"""`make bench-widget`: the chat widget's size and how soon a visitor sees the bot speak.
+
+- Prints the size of static/chat/widget.js, raw and gzipped (the budget is 25 KB gzipped).
+- Serves the project with gunicorn (2 workers) on a throwaway database with the demo bot, then
+  opens its hosted chat page in headless Chromium (CHROMIUM_PATH, default /usr/bin/chromium)
+  a number of times, each in a fresh browser context (no cache, no stored session), and reads
+  two marks the widget sets (User Timing): `chatbot:script` when its script starts and
+  `chatbot:first-message` when the first bot message is on screen. Both are reported from the
+  script's start and from the navigation's start, with the bot's typing delay at its default
+  (600 ms) and at 0.
+
+Figures, not assertions: they depend on the machine and what else runs on it.
+"""
+
+import argparse
+import base64
+import gzip
+import io
+import os
+import statistics
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+from bench.chat import ROOT, prepare_database, wait_until_up
+
+WIDGET = Path(ROOT) / "flows" / "static" / "chat" / "widget.js"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+MARKS = """() => {
+  const at = (name) => performance.getEntriesByName(name)[0].startTime;
+  return [at('chatbot:first-message') - at('chatbot:script'), at('chatbot:first-message')];
+}"""
+
+
+def seed(env: dict) -> str:
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from chatbots.models import Chatbot
+
+    call_command("migrate", verbosity=0)
+    call_command("setup_demo", "--force", stdout=io.StringIO())
+    return Chatbot.objects.get(name="Demo assistant").public_id
+
+
+def set_typing_delay(public_id: str, delay_ms: int) -> None:
+    from chatbots.models import Chatbot
+
+    bot = Chatbot.objects.get(public_id=public_id)
+    bot.behavior = {**bot.behavior, "typing_delay_ms": delay_ms}
+    bot.save()
+
+
+def measure(browser, url: str, runs: int) -> tuple[list[float], list[float]]:
+    from_script, from_navigation = [], []
+    for _ in range(runs):
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(url)
+        page.locator("[data-chatbot] .row.bot").first.wait_for(timeout=15_000)
+        script, navigation = page.evaluate(MARKS)
+        from_script.append(script)
+        from_navigation.append(navigation)
+        context.close()
+    return from_script, from_navigation
+
+
+def spread(values: list[float]) -> str:
+    return f"median {statistics.median(values):6.0f} ms  (min {min(values):.0f}, max {max(values):.0f})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=10, help="page loads per typing delay")
+    parser.add_argument("--port", type=int, default=8766)
+    args = parser.parse_args()
+
+    source = WIDGET.read_bytes()
+    print(
+        f"widget.js: {len(source) / 1024:.1f} KB raw, {len(gzip.compress(source, 9)) / 1024:.1f} KB gzipped "
+        f"(level 9; {len(gzip.compress(source, 6)) / 1024:.1f} KB at level 6)"
+    )
+
+    chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    if not os.path.exists(chromium):
+        sys.exit(f"Chromium not found at {chromium}: apt-get install chromium, or set CHROMIUM_PATH.")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.widget_settings",
+        "DEBUG": "False",
+        "SECRET_KEY": "bench-" + uuid.uuid4().hex * 2,
+        "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        "THROTTLE_RATE_CHAT_START": "100000000/min",
+        "THROTTLE_RATE_CHAT_PROFILE": "100000000/min",
+    }
+    env, cleanup = prepare_database(env)
+    server = None
+    try:
+        public_id = seed(env)
+        base = f"http://127.0.0.1:{args.port}"
+        gunicorn = ["gunicorn", "bench.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{args.port}"]
+        server = subprocess.Popen([sys.executable, "-m", *gunicorn, "--log-level", "warning"], cwd=ROOT, env=env)
+        wait_until_up(base)
+        from playwright.sync_api import sync_playwright
+
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # ORM writes between Playwright calls
+        url = f"{base}/chat/{public_id}/"
+        print(f"hosted chat page of the demo bot, {args.runs} fresh page loads each, headless Chromium, localhost")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            measure(browser, url, 2)  # warm both workers
+            for delay in (600, 0):
+                set_typing_delay(public_id, delay)
+                from_script, from_navigation = measure(browser, url, args.runs)
+                print(f"typing delay {delay:>3} ms: script start -> first bot message  {spread(from_script)}")
+                print(f"                  navigation start -> first bot message  {spread(from_navigation)}")
+            browser.close()
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=10)
+        cleanup()
+
+
+if __name__ == "__main__":
+    main()
