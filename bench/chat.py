@@ -17,6 +17,7 @@ Figures, not assertions; compare ratios measured side by side, never absolute ti
 
 import argparse
 import base64
+import contextlib
 import http.client
 import json
 import os
@@ -203,6 +204,50 @@ def machine_idle_ticks() -> tuple[int, int] | None:
     return ticks[3] + ticks[4], sum(ticks)  # idle + iowait
 
 
+def server_env(**overrides: str) -> dict:
+    """The environment the bench serves the project in: production mode, throwaway keys, no
+    rate limits."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DEBUG": "False",
+        "SECRET_KEY": "bench-" + uuid.uuid4().hex * 2,
+        "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        "THROTTLE_RATE_CHAT_START": "100000000/min",
+        "THROTTLE_RATE_CHAT_REPLY": "100000000/min",
+        "THROTTLE_RATE_CHAT_PROFILE": "100000000/min",
+        **overrides,
+    }
+
+
+def serve(port: int, env: dict, *, threads: int = 1) -> subprocess.Popen:
+    """gunicorn (2 workers of `threads` threads) serving the project on 127.0.0.1:`port`,
+    returned once it answers."""
+    command = ["gunicorn", "bench.wsgi", "--workers", "2", "--threads", str(threads)]
+    server = subprocess.Popen(
+        [sys.executable, "-m", *command, "--bind", f"127.0.0.1:{port}", "--log-level", "warning"], cwd=ROOT, env=env
+    )
+    wait_until_up(f"http://127.0.0.1:{port}")
+    return server
+
+
+@contextlib.contextmanager
+def served(env: dict, port: int, prepare, *, threads: int = 1):
+    """A throwaway database that `prepare(env)` fills, served by gunicorn; yields what
+    `prepare` returned and the server process, and removes both afterwards."""
+    env, cleanup = prepare_database(env)
+    server = None
+    try:
+        prepared = prepare(env)
+        server = serve(port, env, threads=threads)
+        yield prepared, server
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=10)
+        cleanup()
+
+
 def wait_until_up(base: str, timeout: float = 30) -> None:
     parsed = urlparse(base)
     deadline = time.time() + timeout
@@ -228,40 +273,9 @@ def main() -> None:
     if args.rounds < 1 or args.seconds <= 0:
         parser.error("--rounds must be at least 1 and --seconds positive")
 
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "DEBUG": "False",
-        "SECRET_KEY": "bench-" + uuid.uuid4().hex * 2,
-        "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(os.urandom(32)).decode(),
-        "THROTTLE_RATE_CHAT_START": "100000000/min",
-        "THROTTLE_RATE_CHAT_REPLY": "100000000/min",
-        "EXECUTION_LOG_LEVELS": "warning,error",
-    }
-    env, cleanup = prepare_database(env)
-    server = None
-    try:
-        seeded = seed(env)
+    env = server_env(EXECUTION_LOG_LEVELS="warning,error")
+    with served(env, args.port, seed, threads=args.gunicorn_threads) as (seeded, server):
         base = f"http://127.0.0.1:{args.port}"
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "bench.wsgi",
-                "--workers",
-                "2",
-                "--threads",
-                str(args.gunicorn_threads),
-                "--bind",
-                f"127.0.0.1:{args.port}",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        wait_until_up(base)
         load = Load(base, args.threads)
         load.chat(seeded["bots"][10], 1.0, replies_per_session=2)  # warm both workers' snapshot caches
         # Alternate short rounds of each endpoint so that a shared machine's drift in speed
@@ -292,7 +306,7 @@ def main() -> None:
             100 * (len(c["latencies"]) / c["elapsed"]) / max(1e-9, len(b["latencies"]) / b["elapsed"])
             for b, c in zip(runs["bare"], runs["chat"], strict=True)
         )
-        vendor = "postgresql" if env["DATABASE_URL"].startswith("postgres") else "sqlite"
+        vendor = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
         print(
             f"database: {vendor}; gunicorn 2 workers x {args.gunicorn_threads} threads; "
             f"{args.threads} clients; {args.seconds:g} s per endpoint in {args.rounds} alternating rounds; "
@@ -311,11 +325,6 @@ def main() -> None:
         )
         for size, count in seeded["queries"].items():
             print(f"queries per reply, {size:>6}-node flow: {count}")
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=10)
-        cleanup()
 
 
 if __name__ == "__main__":

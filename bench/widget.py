@@ -13,28 +13,17 @@ Figures, not assertions: they depend on the machine and what else runs on it.
 """
 
 import argparse
-import base64
 import gzip
 import io
 import os
 import statistics
-import subprocess
 import sys
-import uuid
 from pathlib import Path
 
-from bench.chat import ROOT, prepare_database, wait_until_up
+from bench.chat import ROOT, served, server_env
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
 
 WIDGET = Path(ROOT) / "flows" / "static" / "chat" / "widget.js"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 MARKS = """() => {
   const at = (name) => performance.getEntriesByName(name)[0].startTime;
   return [at('chatbot:first-message') - at('chatbot:script'), at('chatbot:first-message')];
@@ -93,33 +82,17 @@ def main() -> None:
         f"(level 9; {len(gzip.compress(source, 6)) / 1024:.1f} KB at level 6)"
     )
 
-    chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-    if not os.path.exists(chromium):
-        sys.exit(f"Chromium not found at {chromium}: apt-get install chromium, or set CHROMIUM_PATH.")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.widget_settings",
-        "DEBUG": "False",
-        "SECRET_KEY": "bench-" + uuid.uuid4().hex * 2,
-        "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(os.urandom(32)).decode(),
-        "THROTTLE_RATE_CHAT_START": "100000000/min",
-        "THROTTLE_RATE_CHAT_PROFILE": "100000000/min",
-    }
-    env, cleanup = prepare_database(env)
-    server = None
-    try:
-        public_id = seed(env)
-        base = f"http://127.0.0.1:{args.port}"
-        gunicorn = ["gunicorn", "bench.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{args.port}"]
-        server = subprocess.Popen([sys.executable, "-m", *gunicorn, "--log-level", "warning"], cwd=ROOT, env=env)
-        wait_until_up(base)
+    if not os.path.exists(CHROMIUM):
+        sys.exit(f"Chromium not found at {CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH.")
+    env = server_env(DJANGO_SETTINGS_MODULE="bench.widget_settings")
+    with served(env, args.port, seed) as (public_id, _server):
         from playwright.sync_api import sync_playwright
 
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # ORM writes between Playwright calls
-        url = f"{base}/chat/{public_id}/"
+        url = f"http://127.0.0.1:{args.port}/chat/{public_id}/"
         print(f"hosted chat page of the demo bot, {args.runs} fresh page loads each, headless Chromium, localhost")
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             measure(browser, url, 2)  # warm both workers
             for delay in (600, 0):
                 set_typing_delay(public_id, delay)
@@ -127,11 +100,6 @@ def main() -> None:
                 print(f"typing delay {delay:>3} ms: script start -> first bot message  {spread(from_script)}")
                 print(f"                  navigation start -> first bot message  {spread(from_navigation)}")
             browser.close()
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=10)
-        cleanup()
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 from executions.models import ChatSession
 from tests.browser.conftest import bubbles, chat, record_timing
+from tests.factories import edge, node, published_bot
 
 DEMO_EMAIL_RETRY = "This email doesn't seem to be valid. Can you type it again?"
 
@@ -75,3 +76,23 @@ def test_the_hosted_page_works_inside_an_iframe_of_another_site(page, live_serve
     frame.get_by_text("Nice to meet you, Zoé!", exact=False).wait_for()
     page.screenshot(path=artifacts / "hosted-page-in-an-iframe.png")
     assert ChatSession.objects.get().variables["name"] == "Zoé"
+
+
+def test_a_conversation_the_server_stopped_says_why_and_offers_a_new_one(page, live_server, settings):
+    settings.RUNNER_MAX_STEPS = 2  # the bot's three messages in a row are one step too many
+    graph = {
+        "nodes": [node("start", "start")] + [node(f"m{i}", "message", text=f"Part {i}") for i in range(3)],
+        "edges": [edge("start", "m0"), edge("m0", "m1"), edge("m1", "m2")],
+        "variables": [],
+    }
+    bot = published_bot(graph=graph, behavior={"typing_delay_ms": 0})
+    page.goto(f"{live_server.url}/chat/{bot.public_id}/")
+    widget = chat(page)
+    widget.get_by_text("This conversation stopped.").wait_for()
+    assert "stuck in a loop" in bubbles(page)[-1]
+    assert ChatSession.objects.get().status == "failed"
+    ended = widget.locator(".end").element_handle()
+    widget.get_by_role("button", name="Start a new conversation").click()
+    ended.wait_for_element_state("hidden")  # gone with the old conversation
+    widget.get_by_text("This conversation stopped.").wait_for()
+    assert ChatSession.objects.count() == 2

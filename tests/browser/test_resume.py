@@ -46,13 +46,16 @@ def test_a_reload_mid_conversation_resumes_where_it_was(page, live_server):
     assert ChatSession.objects.count() == 2
 
 
-def test_a_reload_after_the_session_expired_starts_fresh(page, live_server):
+def answer_then_idle_past_the_timeout(page, live_server) -> None:
     bot = form_bot()
     page.goto(f"{live_server.url}/chat/{bot.public_id}/")
     answer(page, "Ana")
     chat(page).get_by_text("Email, Ana?").wait_for()
     ChatSession.objects.update(last_activity_at=timezone.now() - timedelta(minutes=31))
 
+
+def test_a_reload_after_the_session_expired_starts_fresh(page, live_server):
+    answer_then_idle_past_the_timeout(page, live_server)
     page.reload()
     chat(page).get_by_role("textbox", name="Your name?").wait_for()
     assert bubbles(page) == ["bot: Hello!", "bot: Your name?"]
@@ -61,12 +64,7 @@ def test_a_reload_after_the_session_expired_starts_fresh(page, live_server):
 
 
 def test_an_answer_to_a_session_that_expired_meanwhile_starts_fresh(page, live_server):
-    bot = form_bot()
-    page.goto(f"{live_server.url}/chat/{bot.public_id}/")
-    answer(page, "Ana")
-    chat(page).get_by_text("Email, Ana?").wait_for()
-    ChatSession.objects.update(last_activity_at=timezone.now() - timedelta(minutes=31))
-
+    answer_then_idle_past_the_timeout(page, live_server)
     answer(page, "ana@example.com")  # the server answers 410
     chat(page).get_by_text(EXPIRED_NOTE).wait_for()
     chat(page).get_by_role("textbox", name="Your name?").wait_for()

@@ -1,6 +1,7 @@
 import gzip
 import re
 from io import StringIO
+from pathlib import Path
 
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
@@ -16,8 +17,7 @@ WIDGET_BUDGET_BYTES = 25 * 1024
 
 
 def csp(response) -> dict[str, str]:
-    directives = [part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";")]
-    return {name: value for name, value in directives}
+    return dict(part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";"))
 
 
 def test_the_hosted_page_runs_the_widget_full_page(client):
@@ -72,13 +72,12 @@ def test_the_hosted_page_only_answers_reads(client):
 
 
 def test_the_widget_stays_within_its_size_budget():
-    path = finders.find("chat/widget.js")
-    source = open(path, "rb").read()
+    source = Path(finders.find("chat/widget.js")).read_bytes()
     assert len(gzip.compress(source, compresslevel=9)) <= WIDGET_BUDGET_BYTES
 
 
 def test_the_widget_never_builds_html_from_strings():
-    source = open(finders.find("chat/widget.js")).read()
+    source = Path(finders.find("chat/widget.js")).read_text()
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
         assert sink not in source, sink
 

@@ -333,7 +333,6 @@ svg{width:22px;height:22px;fill:none;stroke:currentColor;stroke-width:2;stroke-l
 .ghost{min-height:40px;padding:7px 14px;border:1px solid var(--cb-line);border-radius:12px;background:transparent;color:var(--cb-text)}
 .alert{display:flex;align-items:center;gap:8px;flex-wrap:wrap;font-size:14px;color:var(--cb-error)}
 .end{display:flex;align-items:center;justify-content:space-between;gap:8px;flex-wrap:wrap;font-size:14px;color:var(--cb-muted)}
-.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
 `;
   var sheet = null;
 
