@@ -47,6 +47,10 @@ def test_the_bubble_on_another_sites_page_chats_with_the_variables_it_was_given(
     assert widget.get_by_role("button", name="Questions?").is_visible()  # the welcome text, by the launcher
     assert ChatSession.objects.count() == 0  # nothing starts before the visitor opens it
 
+    page.evaluate(
+        "window.seen = []; ['open', 'close', 'end'].forEach(name =>"
+        " addEventListener('chatbot:' + name, event => seen.push([name, event.detail.status || null])))"
+    )
     # Variables from the page's JS reach the start call too.
     page.evaluate("Chatbot.setVariables({utm_source: 'newsletter'})")
     launcher.click()
@@ -61,6 +65,16 @@ def test_the_bubble_on_another_sites_page_chats_with_the_variables_it_was_given(
     session = ChatSession.objects.get()
     assert session.variables == {"name": "Zé", "utm_source": "newsletter", "wish": "A red bike"}
     assert session.referrer.startswith(other_site.origin)
+
+    # The JS API: start over, close, open again.
+    page.evaluate("Chatbot.reset()")
+    widget.get_by_role("textbox", name="What are you looking for?").wait_for()
+    assert ChatSession.objects.count() == 2
+    page.evaluate("Chatbot.close()")
+    assert not widget.get_by_role("dialog").is_visible()
+    page.evaluate("Chatbot.open()")
+    assert widget.get_by_role("dialog").is_visible()
+    assert page.evaluate("window.seen") == [["open", None], ["end", "completed"], ["close", None], ["open", None]]
 
 
 def test_a_site_the_bot_does_not_allow_gets_no_widget_and_is_told_why(page, live_server, other_site):

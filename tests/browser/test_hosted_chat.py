@@ -96,3 +96,14 @@ def test_a_conversation_the_server_stopped_says_why_and_offers_a_new_one(page, l
     ended.wait_for_element_state("hidden")  # gone with the old conversation
     widget.get_by_text("This conversation stopped.").wait_for()
     assert ChatSession.objects.count() == 2
+
+
+def test_a_site_outside_the_bots_allowed_origins_cannot_frame_its_hosted_page(page, live_server, other_site):
+    bot = published_bot(behavior={"allowed_origins": ["https://shop.example"]})
+    url = other_site(f'<!doctype html><iframe src="{live_server.url}/chat/{bot.public_id}/" title="Chat"></iframe>')
+    with page.expect_event("framenavigated", predicate=lambda frame: frame.parent_frame is not None):
+        page.goto(url)
+    frame = page.frames[1]
+    frame.wait_for_load_state()
+    assert frame.url.startswith("chrome-error://")  # refused by the page's frame-ancestors
+    assert ChatSession.objects.count() == 0

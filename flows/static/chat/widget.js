@@ -641,7 +641,7 @@ svg{width:22px;height:22px;fill:none;stroke:currentColor;stroke-width:2;stroke-l
     await this.play(turn, gen);
   };
 
-  // Reload: the stored session through the public GET. False when it is gone (start anew).
+  // Reload: the stored session through the public GET; a new one starts if it is gone or expired.
   W.resume = async function (session, expiredNote) {
     this.clear();
     var gen = this.gen;
@@ -660,7 +660,7 @@ svg{width:22px;height:22px;fill:none;stroke:currentColor;stroke-width:2;stroke-l
       if (entry.sender === "user") self.addUser(entry.text);
       else self.addBot(entry);
     });
-    this.settle(data);
+    this.settle(data, true);
   };
 
   W.restartExpired = function (tell) {
@@ -703,15 +703,16 @@ svg{width:22px;height:22px;fill:none;stroke:currentColor;stroke-width:2;stroke-l
       } else {
         this.addLink(url); // in case leaving the page is blocked
         try {
-          window.top.location.assign(url);
+          window.top.location.href = url; // the whole page, also from the hosted page in an iframe
         } catch (e) {
-          location.assign(url);
+          location.href = url;
         }
       }
     }
   };
 
-  W.settle = function (turn) {
+  // The state a turn leaves: the pending input, or the end (announced unless only replayed).
+  W.settle = function (turn, replayed) {
     this.status = turn.status;
     if (turn.status === "active" && turn.input) return this.renderInput(turn.input);
     if (turn.status === "expired") return this.restartExpired();
@@ -722,7 +723,7 @@ svg{width:22px;height:22px;fill:none;stroke:currentColor;stroke-width:2;stroke-l
       h("div", { class: "end", role: "status" }, h("span", { text: text }), h("button", { type: "button", class: "ghost", text: "Start a new conversation", onclick: function () { self.reset(); } }))
     );
     this.focusInput();
-    this.emit("end", { status: turn.status });
+    if (!replayed) this.emit("end", { status: turn.status });
   };
 
   W.failure = function (error, retry) {
