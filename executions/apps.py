@@ -10,7 +10,7 @@ class ExecutionsConfig(AppConfig):
 
         from authentication.stats import stat_register
         from config.exceptions import Conflict, Gone, register_domain_error
-        from executions import events, exceptions  # noqa: F401  (events connects its receivers)
+        from executions import events, exceptions, files  # noqa: F401  (events and files connect receivers)
         from executions.models import ChatMessage, ChatSession
 
         register_domain_error(exceptions.ChatbotUnavailable, NotFound)
@@ -18,6 +18,7 @@ class ExecutionsConfig(AppConfig):
         register_domain_error(exceptions.OriginNotAllowed, PermissionDenied)
         register_domain_error(exceptions.SessionClosed, Conflict)
         register_domain_error(exceptions.StaleInput, Conflict)
+        register_domain_error(exceptions.NotAnInput, ValidationError)
         register_domain_error(exceptions.SessionExpired, Gone)
         register_domain_error(exceptions.UploadRefused, ValidationError)
         stat_register(

@@ -24,5 +24,13 @@ class StaleInput(Exception):
     """The reply names an input that is no longer pending: a double submit or a stale tab (→ 409)."""
 
 
+class NotAnInput(Exception):
+    """The reply's node_id names no input of the chatbot (→ 400, on the node_id field)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.detail = {"node_id": message}
+
+
 class UploadRefused(Exception):
     """A chat upload is too large or of a type the input does not take (→ 400)."""

@@ -497,6 +497,10 @@ def _form_render(template: str, variables: Mapping[str, Any]) -> str:
 # --- Sending and mapping ------------------------------------------------------------------------
 
 
+# The mapping path that stores the whole parsed JSON body.
+WHOLE_BODY = "$"
+
+
 @dataclass(frozen=True)
 class _MappingItem:
     path: str
@@ -592,6 +596,8 @@ def _failure(
 
 
 def _mapped_value(path: str, response: OutboundResponse, document: Any) -> tuple[bool, Any]:
+    if path == WHOLE_BODY:
+        return True, document
     if path == "status":
         return True, response.status
     if path.startswith("headers."):

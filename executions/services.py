@@ -23,10 +23,12 @@ from django.utils import timezone
 
 from chatbots.models import Chatbot, ChatbotVersion
 from chatbots.services import embed_origin_check
+from components.catalog import INPUT_TYPES
 from executions import hotpath
-from executions.events import chatbot_subscribed, events_statement, session_subscribed_sql
+from executions.events import chatbot_subscribed, event_record, events_statement, session_subscribed_sql
 from executions.exceptions import (
     ChatbotUnavailable,
+    NotAnInput,
     SessionClosed,
     SessionExpired,
     SessionNotFound,
@@ -290,7 +292,7 @@ def _record_flow_runs(session: ChatSession, snapshot: dict, transitions, *, now)
 
 
 def turn_payload(session: ChatSession, messages: list[dict], actions) -> dict:
-    """The CONTRACT §3 Turn; `messages` are the turn's ChatMessage rows."""
+    """The Turn (docs/chat-api.md); `messages` are the turn's ChatMessage rows."""
     return {
         "session_id": str(session.id),
         "status": session.status,
@@ -430,10 +432,10 @@ def _reply(uuid: UUID, *, value: Any, node_id: str | None, origin: str | None) -
         raise SessionExpired("This conversation has expired; start a new one.")
     if session.status != ChatSession.Status.ACTIVE or not session.pending_node_id:
         raise SessionClosed(f"This conversation is {session.status}; start a new one.")
-    if node_id is not None and node_id != session.pending_node_id:
-        raise StaleInput("This input was already answered; the conversation has moved on.")
-
     snapshot = session.preview_snapshot if session.is_preview else snapshot_for_version(session.version_uid)
+    if node_id is not None and node_id != session.pending_node_id:
+        raise _not_pending(snapshot, node_id)
+
     state = SessionState.from_dict(
         {
             "status": session.status,
@@ -478,6 +480,19 @@ def _reply(uuid: UUID, *, value: Any, node_id: str | None, origin: str | None) -
 
 def _idle_too_long(session: ChatSession) -> bool:
     return timezone.now() - session.last_activity_at > timedelta(minutes=session.timeout_minutes)
+
+
+def _not_pending(snapshot: dict, node_id: str) -> Exception:
+    """Why a reply naming `node_id` is refused: it names no input at all (400), or an input
+    that is not the pending one — a double submit or a stale tab (409)."""
+    node_type = _node_type(snapshot, node_id)
+    if not node_type:
+        return NotAnInput(f"This chatbot has no node {node_id!r}; name the pending input (or leave node_id out).")
+    if node_type not in INPUT_TYPES:
+        return NotAnInput(
+            f"Node {node_id!r} is a {node_type} node, not an input; name the pending input (or leave node_id out)."
+        )
+    return StaleInput("This input was already answered; the conversation has moved on.")
 
 
 def _reply_flags(using: str) -> dict[str, str]:
@@ -536,7 +551,12 @@ def session_read(session_id: str) -> dict:
 
 @transaction.atomic
 def session_finish(session: ChatSession) -> ChatSession:
-    """The owner closes an active session (it counts as completed)."""
+    """The owner closes an active session. It counts as completed, as when the chat reaches its
+    end: its running flow runs finish, and `session.completed` (with the variables so far) goes
+    to the outbox when a webhook or integration listens to the bot (never for a preview).
+
+    Locks the session row, so a reply in progress finishes first. Raises SessionClosed when the
+    session is not active."""
     session = ChatSession.objects.select_for_update().get(pk=session.pk)
     if session.status != ChatSession.Status.ACTIVE:
         raise SessionClosed(f"This session is already {session.status}.")
@@ -546,6 +566,13 @@ def session_finish(session: ChatSession) -> ChatSession:
     session.duration = now - session.started_at
     session.pending_node_id = ""
     session.save(update_fields=["status", "completed_at", "duration", "pending_node_id"])
+    FlowExecution.objects.filter(session=session, status=FlowExecution.Status.RUNNING).update(
+        status=FlowExecution.Status.FINISHED, ended_at=now
+    )
+    if not session.is_preview:
+        event_record(
+            session.chatbot_id, "session.completed", {"session_id": str(session.id), "variables": session.variables}
+        )
     return session
 
 

@@ -1,7 +1,7 @@
-"""The public chat API (CONTRACT §3): no authentication, throttled per IP, CORS open.
+"""The public chat API (docs/chat-api.md): no authentication, throttled per IP, CORS open.
 
 The runner lives in executions, above flows; these views call its services (an upward call
-from a view, STYLE.md §5).
+from a view, the one exception to the apps' import order).
 """
 
 import hashlib

@@ -117,7 +117,7 @@ class BotMessage:
 
 @dataclass(frozen=True, slots=True)
 class InputRequest:
-    """The pending input as the chat client needs it (CONTRACT §3 `input`)."""
+    """The pending input as the chat client needs it (the Turn's `input`, docs/chat-api.md)."""
 
     node_id: str
     type: str

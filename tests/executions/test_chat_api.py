@@ -5,7 +5,7 @@ from django.utils import timezone
 import pytest
 
 from executions.models import ChatMessage, ChatSession, UserInput
-from tests.factories import ChatbotFactory, edge, form_graph, node, published_bot
+from tests.factories import ChatbotFactory, edge, form_graph, linked_flows_bot, node, published_bot
 
 pytestmark = pytest.mark.django_db
 
@@ -288,35 +288,9 @@ def test_visitor_ip_is_stored_only_as_a_salted_hash(api_client):
 
 
 def test_flow_link_runs_another_flow_and_records_flow_executions(api_client, user):
-    from components.graph import GraphDraft, graph_save
-    from components.services import chatbot_publish, flow_create
     from flows.models import FlowExecution
-    from tests.factories import ChatbotFactory
 
-    bot = ChatbotFactory(owner=user)
-    sub = flow_create(
-        bot,
-        name="Ask email",
-        graph=GraphDraft(
-            nodes=[node("start", "start"), node("mail", "email_input", prompt="Email?", variable="email")],
-            edges=[edge("start", "mail")],
-            variables=[{"name": "email", "default": None}],
-        ),
-    )
-    graph_save(
-        bot.main_flow,
-        GraphDraft(
-            nodes=[
-                node("start", "start"),
-                node("link", "flow_link", flow=sub.pk),
-                node("bye", "message", text="Thanks, {{email}}"),
-                node("end", "end"),
-            ],
-            edges=[edge("start", "link"), edge("link", "bye"), edge("bye", "end")],
-            variables=[{"name": "email", "default": None}],
-        ),
-    )
-    chatbot_publish(bot, user=user)
+    bot = linked_flows_bot(user)
     turn = start(api_client, bot).json()
     assert turn["input"]["node_id"] == "mail"
     runs = list(FlowExecution.objects.order_by("id").values_list("flow_name", "status"))

@@ -102,6 +102,7 @@ def test_mapping_reads_nested_paths_list_indexes_status_and_headers(server):
                 {"path": "data.total", "variable": "total"},
                 {"path": "data.none", "variable": "nothing"},
                 {"path": "data", "variable": "whole"},
+                {"path": "$", "variable": "body"},
                 {"path": "status", "variable": "code"},
                 {"path": "headers.x-request-id", "variable": "request_id"},
                 {"path": "headers.Content-Type", "variable": "content_type"},
@@ -116,6 +117,9 @@ def test_mapping_reads_nested_paths_list_indexes_status_and_headers(server):
         "total": 2,
         "nothing": None,
         "whole": {"items": [{"name": "first"}, {"name": "second", "tags": ["a", "b"]}], "total": 2, "none": None},
+        "body": {
+            "data": {"items": [{"name": "first"}, {"name": "second", "tags": ["a", "b"]}], "total": 2, "none": None}
+        },
         "code": 200,
         "request_id": "req-42",
         "content_type": "application/json",
