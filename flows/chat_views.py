@@ -44,16 +44,12 @@ class PublicChatView(APIView):
         return BaseThrottle().get_ident(request)
 
     def _origin(self, request) -> str | None:
-        return embedding_origin(request)
-
-
-def embedding_origin(request) -> str | None:
-    """The Origin of a cross-origin page calling the public API, else None. The hosted chat
-    page is this server's own: a bot's allowed embed origins never apply to it."""
-    origin = request.headers.get("Origin")
-    if origin and origin.rstrip("/") == request.build_absolute_uri("/").rstrip("/"):
-        return None
-    return origin
+        """The Origin of a cross-origin page calling the API, else None. The hosted chat page
+        is this server's own: a bot's allowed embed origins never apply to it."""
+        origin = request.headers.get("Origin")
+        if origin and origin.rstrip("/") == request.build_absolute_uri("/").rstrip("/"):
+            return None
+        return origin
 
 
 class ChatStartView(PublicChatView):

@@ -969,7 +969,7 @@ svg{width:22px;height:22px;fill:none;stroke:currentColor;stroke-width:2;stroke-l
       }
       self.answer(upload.upload_id, upload.name);
     });
-    var skip = o.required === false ? h("button", { type: "button", class: "ghost", text: "Skip", onclick: function () { self.answer("", ""); } }) : null;
+    var skip = o.required === false ? h("button", { type: "button", class: "ghost", text: "Skip", onclick: function () { self.answer(null, ""); } }) : null;
     return h("div", {}, h("div", { class: "actions" }, skip, choose), picker, status);
   };
 
@@ -993,7 +993,7 @@ svg{width:22px;height:22px;fill:none;stroke:currentColor;stroke-width:2;stroke-l
       if (gen !== this.gen) return;
       this.typing(false);
       if (bubble) bubble.remove();
-      return this.recover(e, input);
+      return this.recover(e, input, value);
     }
     this.busy = false;
     if (gen !== this.gen) return;
@@ -1003,10 +1003,12 @@ svg{width:22px;height:22px;fill:none;stroke:currentColor;stroke-width:2;stroke-l
 
   // A refused answer or upload: start anew if the session is gone, catch up if it moved on,
   // else say why and offer the same input again.
-  W.recover = function (error, input) {
+  W.recover = function (error, input, value) {
     if (error.status === 410 || error.status === 404) return this.restartExpired(error.status === 410);
     if (error.status === 409) return this.resume(this.session, true);
     this.renderInput(input);
+    var field = this.composer.querySelector("input:not([type=file]):not([type=range]),textarea");
+    if (field && typeof value === "string") field.value = value; // what they typed, to send again
     this.composer.prepend(h("div", { class: "alert", role: "alert", text: error.message }));
   };
 
