@@ -276,9 +276,9 @@ svg{width:22px;height:22px;fill:none;stroke:currentColor;stroke-width:2;stroke-l
 .launcher{position:fixed;bottom:20px;right:20px;width:56px;height:56px;border-radius:50%;border:0;display:grid;place-items:center;background:var(--cb-primary);color:var(--cb-on-primary);box-shadow:0 6px 20px rgba(0,0,0,.25)}
 .launcher svg{width:26px;height:26px}
 .left .launcher{right:auto;left:20px}
-.teaser{position:fixed;bottom:88px;right:20px;max-width:min(280px,calc(100vw - 40px));display:flex;align-items:flex-start;gap:4px;padding:10px 6px 10px 14px;border-radius:14px;background:#fff;color:#111827;font-size:14px;box-shadow:0 6px 24px rgba(0,0,0,.18)}
+.teaser{position:fixed;bottom:88px;right:20px;width:max-content;max-width:min(280px,calc(100vw - 40px));display:flex;align-items:flex-start;gap:4px;padding:10px 6px 10px 14px;border-radius:14px;background:#fff;color:#111827;font-size:14px;box-shadow:0 6px 24px rgba(0,0,0,.18)}
 .left .teaser{right:auto;left:20px}
-.teaser>button{border:0;background:none;text-align:left;padding:0;flex:1}
+.teaser>button{border:0;background:none;text-align:left;padding:0;flex:auto}
 .teaser .icon{width:24px;height:24px}
 .teaser .icon svg{width:14px;height:14px}
 @media (max-width:480px){.bubble .panel,.popup .panel{inset:0;width:100%;height:100%;border-radius:0}.bubble.open .launcher{display:none}}
