@@ -20,7 +20,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from bench.chat import ROOT, served, server_env
+from bench.chat import ROOT, prepare_database, serve, server_env
 from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
 
 WIDGET = Path(ROOT) / "flows" / "static" / "chat" / "widget.js"
@@ -84,8 +84,11 @@ def main() -> None:
 
     if not os.path.exists(CHROMIUM):
         sys.exit(f"Chromium not found at {CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH.")
-    env = server_env(DJANGO_SETTINGS_MODULE="bench.widget_settings")
-    with served(env, args.port, seed) as (public_id, _server):
+    env, cleanup = prepare_database(server_env(DJANGO_SETTINGS_MODULE="bench.widget_settings"))
+    server = None
+    try:
+        public_id = seed(env)
+        server = serve(args.port, env, "--workers", "2")
         from playwright.sync_api import sync_playwright
 
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # ORM writes between Playwright calls
@@ -100,6 +103,11 @@ def main() -> None:
                 print(f"typing delay {delay:>3} ms: script start -> first bot message  {spread(from_script)}")
                 print(f"                  navigation start -> first bot message  {spread(from_navigation)}")
             browser.close()
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=10)
+        cleanup()
 
 
 if __name__ == "__main__":

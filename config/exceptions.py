@@ -66,7 +66,10 @@ def _map_domain_error(exc: Exception) -> exceptions.APIException | None:
     for klass in type(exc).__mro__:
         api_exception = DOMAIN_ERROR_MAP.get(klass)
         if api_exception is not None:
-            return api_exception(detail=getattr(exc, "detail", None) or str(exc) or None)
+            mapped = api_exception(detail=getattr(exc, "detail", None) or str(exc) or None)
+            if getattr(exc, "retry_after", None):
+                mapped.wait = exc.retry_after  # DRF's handler sends it as Retry-After
+            return mapped
     return None
 
 

@@ -288,6 +288,9 @@ SNAPSHOT_CACHE_SIZE = config("SNAPSHOT_CACHE_SIZE", default=256, cast=int)
 EXECUTION_LOG_LEVELS = config("EXECUTION_LOG_LEVELS", default="info,warning,error", cast=Csv())
 # Files visitors upload to file_upload inputs: largest size accepted by the chat API (MB).
 CHAT_UPLOAD_MAX_MB = config("CHAT_UPLOAD_MAX_MB", default=10, cast=int)
+# Seconds of outgoing HTTP (http_request nodes) one visitor request may spend in all, whatever
+# the number of calls a loop reaches; a call that would start past it takes its failure branch.
+CHAT_TURN_OUTBOUND_SECONDS = config("CHAT_TURN_OUTBOUND_SECONDS", default=30, cast=float)
 
 # --- Secrets at rest (API connection credentials, webhook signing secrets) -------------------
 # Comma-separated Fernet keys; the first encrypts, all decrypt (rotation: put a new key first,

@@ -11,6 +11,7 @@ from executions.models import (
     ExecutionLog,
     InputReached,
     OutboxEvent,
+    OutgoingEmail,
     UserInput,
     WebhookEvent,
 )
@@ -45,7 +46,7 @@ class ChatSessionAdmin(ReadOnlyAdmin):
     # The runner's raw state and a preview's snapshot are internals: not shown.
     fieldsets = [
         ("Identity", {"fields": ["id", "chatbot", "version", "is_preview"]}),
-        ("Configuration", {"fields": ["timeout_minutes", "allowed_origins"]}),
+        ("Configuration", {"fields": ["timeout_minutes", "allowed_origins", "save_results", "debug_logging"]}),
         ("State", {"fields": ["status", "pending_node_id", "variables", "message_count"]}),
         ("Visitor", {"fields": ["user_agent", "referrer", "ip_hash"]}),
         timestamps("started_at", "last_activity_at", "completed_at", "duration"),
@@ -140,3 +141,17 @@ class WebhookEventAdmin(ReadOnlyAdmin):
         for delivery in queryset:
             delivery_retry(delivery)
         messages.success(request, f"{queryset.count()} deliveries queued.")
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(ReadOnlyAdmin):
+    list_display = ["subject", "session", "status", "attempts", "next_attempt_at", "sent_at"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["id", "subject", "last_error", "session__id"]
+    fieldsets = [
+        ("Identity", {"fields": ["id", "session", "node_id"]}),
+        ("Content", {"fields": ["to", "subject", "body", "reply_to"]}),
+        ("State", {"fields": ["status", "attempts", "next_attempt_at", "last_error"]}),
+        ("Lease", {"fields": ["claim_token", "locked_until"], "classes": ("collapse",)}),
+        timestamps("created_at", "sent_at"),
+    ]

@@ -18,6 +18,7 @@ class ExecutionsConfig(AppConfig):
         register_domain_error(exceptions.OriginNotAllowed, PermissionDenied)
         register_domain_error(exceptions.SessionClosed, Conflict)
         register_domain_error(exceptions.StaleInput, Conflict)
+        register_domain_error(exceptions.SessionBusy, Conflict)
         register_domain_error(exceptions.NotAnInput, ValidationError)
         register_domain_error(exceptions.SessionExpired, Gone)
         register_domain_error(exceptions.UploadRefused, ValidationError)

@@ -34,3 +34,12 @@ class NotAnInput(Exception):
 
 class UploadRefused(Exception):
     """A chat upload is too large or of a type the input does not take (→ 400)."""
+
+
+class SessionBusy(Exception):
+    """Another request of this session is under way: an HTTP call the conversation waits for,
+    or replies racing each other (→ 409 with Retry-After)."""
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))

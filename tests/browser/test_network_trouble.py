@@ -82,3 +82,21 @@ def test_a_reply_refused_because_another_tab_moved_on_catches_up(page, live_serv
     field.press("Enter")  # 409: that input was already answered
     chat(page).get_by_role("textbox", name="Email, Bea?").wait_for()
     assert bubbles(page) == ["bot: Hello!", "bot: Your name?", "user: Bea", "bot: Email, Bea?"]
+
+
+def test_a_reload_while_the_bots_http_request_is_under_way_waits_for_it(page, live_server):
+    open_form(page, live_server)
+    field = chat(page).get_by_role("textbox", name="Your name?")
+    field.fill("Ana")
+    field.press("Enter")
+    chat(page).get_by_role("textbox", name="Email, Ana?").wait_for()
+
+    def busy(route):  # what the session read answers while a call of the turn is under way
+        body = route.fetch().json()
+        route.fulfill(status=200, headers={"Retry-After": "1"}, json={**body, "input": None})
+
+    seen = fail_first(page, "**/api/flows/public/sessions/*/", busy)
+    page.reload()
+    chat(page).get_by_role("textbox", name="Email, Ana?").wait_for()
+    assert len(seen) == 2
+    assert bubbles(page) == ["bot: Hello!", "bot: Your name?", "user: Ana", "bot: Email, Ana?"]

@@ -235,8 +235,12 @@
       } catch (e) {
         /* an empty or non-JSON body */
       }
-      if (response.ok) return data;
       var wait = parseInt(response.headers.get("Retry-After"), 10);
+      if (response.ok) {
+        // A session read while the bot's HTTP request is under way: when to ask again.
+        if (data && wait >= 0) Object.defineProperty(data, "retryAfter", { value: wait });
+        return data;
+      }
       // 429, and a 409 that names a wait (a reply crossing one still in flight): try again after it.
       if ((response.status === 429 || response.status === 409) && wait >= 0 && attempt < 4) {
         await sleep(Math.min(wait, 30) * 1000);
@@ -660,6 +664,13 @@ svg{width:22px;height:22px;fill:none;stroke:currentColor;stroke-width:2;stroke-l
       if (entry.sender === "user") self.addUser(entry.text);
       else self.addBot(entry);
     });
+    if (data.status === "active" && !data.input) {
+      // The bot is waiting on an HTTP request of this conversation: read again when it is done.
+      this.typing(true);
+      await sleep(Math.max(1, Math.min(30, data.retryAfter || 2)) * 1000);
+      if (gen === this.gen) this.resume(session, expiredNote);
+      return;
+    }
     this.settle(data, true);
   };
 
