@@ -90,7 +90,10 @@ def seed(env: dict) -> dict:
         bot = published_bot(owner=user, graph=loop_graph(size - 6))
         bots[size] = bot.public_id
         session = start(bot.public_id)
-        client.post(f"/api/flows/public/sessions/{session}/reply/", {"value": "warm"}, format="json")
+        # Warm up first: PostgreSQL statements are prepared on their sixth run (one more round
+        # trip, once per connection); what counts is every reply after that.
+        for turn in range(6):
+            client.post(f"/api/flows/public/sessions/{session}/reply/", {"value": f"warm {turn}"}, format="json")
         with count_round_trips() as counted:
             client.post(f"/api/flows/public/sessions/{session}/reply/", {"value": "count me"}, format="json")
         costs[size] = counted
@@ -167,6 +170,31 @@ def machine_idle_ticks() -> tuple[int, int] | None:
     return ticks[3] + ticks[4], sum(ticks)  # idle + iowait
 
 
+def server_env(**overrides: str) -> dict:
+    """The environment the bench serves the project in: production mode, throwaway keys, no
+    rate limits."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DEBUG": "False",
+        "SECRET_KEY": "bench-" + uuid.uuid4().hex * 2,
+        "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        "THROTTLE_RATE_CHAT_START": "100000000/min",
+        "THROTTLE_RATE_CHAT_REPLY": "100000000/min",
+        "THROTTLE_RATE_CHAT_PROFILE": "100000000/min",
+        **overrides,
+    }
+
+
+def serve(port: int, env: dict, *gunicorn_options: str) -> subprocess.Popen:
+    """gunicorn serving the project on 127.0.0.1:`port` with `gunicorn_options`, returned once
+    it answers."""
+    command = [sys.executable, "-m", "gunicorn", "bench.wsgi", *gunicorn_options, "--bind", f"127.0.0.1:{port}"]
+    server = subprocess.Popen([*command, "--log-level", "warning"], cwd=ROOT, env=env)
+    wait_until_up(f"http://127.0.0.1:{port}")
+    return server
+
+
 def wait_until_up(base: str, timeout: float = 30) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -198,18 +226,8 @@ def main() -> None:
     if shutil.which("wrk") is None:
         parser.error("wrk is not installed (Debian: apt-get install wrk)")
 
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "DEBUG": "False",
-        "SECRET_KEY": "bench-" + uuid.uuid4().hex * 2,
-        "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(os.urandom(32)).decode(),
-        "THROTTLE_RATE_CHAT_START": "100000000/min",
-        "THROTTLE_RATE_CHAT_REPLY": "100000000/min",
-        "EXECUTION_LOG_LEVELS": "warning,error",
-    }
-    env, cleanup = prepare_database(env)
-    servers: list[subprocess.Popen] = []
+    env, cleanup = prepare_database(server_env(EXECUTION_LOG_LEVELS="warning,error"))
+    servers: dict[str, subprocess.Popen] = {}
     folder = tempfile.mkdtemp(prefix="chatbench-paths-")
     vendor = "postgresql" if env["DATABASE_URL"].startswith("postgres") else "sqlite"
     stock = vendor == "sqlite" and not args.no_stock
@@ -217,46 +235,41 @@ def main() -> None:
         seeded = seed(env)
         base = f"http://127.0.0.1:{args.port}"
         stock_base = f"http://127.0.0.1:{args.port + 1}"
-        # endpoint -> (server base URL, paths)
-        endpoints = {"bare": (base, ["/bench/bare/"] * SESSIONS_PER_ENDPOINT)}
-        names = ["floor", "reply", "reply 10k", *(["floor stock", "reply stock"] if stock else [])]
-        for name in names:
-            server_base = stock_base if name.endswith(" stock") else base
-            if name.startswith("floor"):
-                lines = [f"/bench/floor/{session}/" for session in seeded["sessions"][name]]
-            else:
-                lines = [f"/api/flows/public/sessions/{session}/reply/" for session in seeded["sessions"][name]]
-            endpoints[name] = (server_base, lines)
+        paths = {"bare": ["/bench/bare/"] * SESSIONS_PER_ENDPOINT}
+        for name in ["floor", "reply", "reply 10k", *(["floor stock", "reply stock"] if stock else [])]:
+            path = "/bench/floor/{}/" if name.startswith("floor") else "/api/flows/public/sessions/{}/reply/"
+            paths[name] = [path.format(session) for session in seeded["sessions"][name]]
         files = {}
-        for name, (_, lines) in endpoints.items():
+        for name, lines in paths.items():
             files[name] = os.path.join(folder, name.replace(" ", "_") + ".txt")
             with open(files[name], "w") as handle:
                 handle.write("\n".join(lines) + "\n")
-        servers.append(gunicorn(args, args.port, env))
+        gunicorn = ["--workers", str(args.workers), "--worker-class", args.worker_class]
+        gunicorn += ["--threads", str(args.gunicorn_threads)]
+        servers[base] = serve(args.port, env, *gunicorn)
         if stock:
-            servers.append(gunicorn(args, args.port + 1, {**env, "BENCH_SQLITE_BACKEND": "stock"}))
-        for server_base in {base, stock_base} if stock else {base}:
-            wait_until_up(server_base)
-        server_of = {
-            name: servers[1] if server_base == stock_base else servers[0]
-            for name, (server_base, _) in endpoints.items()
-        }
+            servers[stock_base] = serve(args.port + 1, {**env, "BENCH_SQLITE_BACKEND": "stock"}, *gunicorn)
+        base_of = {name: stock_base if name.endswith(" stock") else base for name in paths}
         body = json.dumps({"value": "hello"})
 
         def measure(name: str, seconds: float) -> dict:
-            server_base = endpoints[name][0]
             return wrk(
-                server_base, files[name], body, seconds=seconds, connections=args.connections, threads=args.wrk_threads
+                base_of[name],
+                files[name],
+                body,
+                seconds=seconds,
+                connections=args.connections,
+                threads=args.wrk_threads,
             )
 
-        for name in endpoints:  # warm up every worker: imports, snapshot caches, prepared statements
+        for name in paths:  # warm up every worker: imports, snapshot caches, prepared statements
             measure(name, 1)
-        runs = {name: [] for name in endpoints}
-        cpu_seconds = dict.fromkeys(endpoints, 0.0)
-        idle_ticks = {name: [0, 0] for name in endpoints}
+        runs = {name: [] for name in paths}
+        cpu_seconds = dict.fromkeys(paths, 0.0)
+        idle_ticks = {name: [0, 0] for name in paths}
         for _ in range(args.rounds):
-            for name in endpoints:
-                pid = server_of[name].pid
+            for name in paths:
+                pid = servers[base_of[name]].pid
                 cpu, idle = process_cpu_seconds(pid), machine_idle_ticks()
                 runs[name].append(measure(name, args.seconds / args.rounds))
                 cpu_after, idle_after = process_cpu_seconds(pid), machine_idle_ticks()
@@ -267,7 +280,7 @@ def main() -> None:
                 if idle is not None and idle_after is not None:
                     idle_ticks[name][0] += idle_after[0] - idle[0]
                     idle_ticks[name][1] += idle_after[1] - idle[1]
-        figures = {name: summary(runs[name]) for name in endpoints}
+        figures = {name: summary(runs[name]) for name in paths}
         for name, values in figures.items():
             if cpu_seconds[name] is not None:
                 values["cpu_ms"] = 1000 * cpu_seconds[name] / max(1, values["requests"])
@@ -299,47 +312,24 @@ def main() -> None:
             )
             return f"{overall:.0f}% (rounds: {', '.join(f'{r:.0f}%' for r in rounds)})"
 
-        print(f"reply / floor           = {ratio('reply', 'floor')}")
-        print(f"floor / bare            = {ratio('floor', 'bare')}")
-        print(f"reply / bare            = {ratio('reply', 'bare')}")
-        print(f"reply 10k / reply       = {ratio('reply 10k', 'reply')}")
+        print(f"reply / floor     = {ratio('reply', 'floor')}")
+        print(f"floor / bare      = {ratio('floor', 'bare')}")
+        print(f"reply / bare      = {ratio('reply', 'bare')}")
+        print(f"reply 10k / reply = {ratio('reply 10k', 'reply')}")
         if stock:
-            print(f"floor stock / floor     = {ratio('floor stock', 'floor')}")
-            print(f"reply stock / reply     = {ratio('reply stock', 'reply')}")
+            print(f"floor stock / floor = {ratio('floor stock', 'floor')}")
+            print(f"reply stock / reply = {ratio('reply stock', 'reply')}")
         for size, counted in seeded["costs"].items():
             print(
                 f"one reply, {size:>6}-node flow: {counted.statements} SQL statements, "
                 f"{counted.round_trips} database round trips"
             )
     finally:
-        for server in servers:
+        for server in servers.values():
             server.terminate()
             server.wait(timeout=10)
         shutil.rmtree(folder, True)
         cleanup()
-
-
-def gunicorn(args, port: int, env: dict) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "bench.wsgi",
-            "--workers",
-            str(args.workers),
-            "--worker-class",
-            args.worker_class,
-            "--threads",
-            str(args.gunicorn_threads),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
 
 
 if __name__ == "__main__":

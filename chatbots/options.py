@@ -41,6 +41,9 @@ APPEARANCE_SCHEMA = {
         "user_bubble_color": {**COLOR, "default": "#2563eb"},
         "font_family": {"type": "string", "maxLength": 100, "pattern": FONT_FAMILY, "default": ""},
         "position": {"enum": ["left", "right"], "default": "right"},
+        # light: the colours above; dark: a dark palette keeping the primary and user-bubble
+        # colours; auto: follows the visitor's system setting.
+        "theme": {"enum": ["light", "dark", "auto"], "default": "light"},
     },
 }
 
@@ -51,7 +54,22 @@ BEHAVIOR_SCHEMA = {
         "typing_delay_ms": {"type": "integer", "minimum": 0, "maximum": 10_000, "default": 600},
         "session_timeout_minutes": {"type": "integer", "minimum": 1, "maximum": 525_600, "default": 1440},
         "allowed_origins": {"type": "array", "items": ORIGIN, "maxItems": 50, "uniqueItems": True, "default": []},
-        "save_results": {"type": "boolean", "default": True},
+        "save_results": {
+            "type": "boolean",
+            "default": True,
+            "description": (
+                "Off: once a conversation ends, its answers, transcript, uploads and logs are deleted and it is "
+                "left out of results; analytics still count it."
+            ),
+        },
+        "debug_logging": {
+            "type": "boolean",
+            "default": False,
+            "description": "On: every node a conversation executes writes a debug log entry with its timing "
+            "(previews always do).",
+        },
+        # Shown in the chat's text field when the input sets no placeholder of its own.
+        "input_placeholder": {"type": "string", "maxLength": 200, "default": "Type your answer…"},
     },
 }
 

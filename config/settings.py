@@ -185,6 +185,8 @@ REST_FRAMEWORK = {
         "auth": config("THROTTLE_RATE_AUTH", default="20/min"),
         "chat_start": config("THROTTLE_RATE_CHAT_START", default="30/min"),
         "chat_reply": config("THROTTLE_RATE_CHAT_REPLY", default="120/min"),
+        # The public profile a widget loads on each page view of the sites embedding it.
+        "chat_profile": config("THROTTLE_RATE_CHAT_PROFILE", default="120/min"),
     },
     # How many reverse proxies sit in front of the app: the client IP is taken that many
     # hops from the right of X-Forwarded-For, so a client cannot spoof it; 0 = REMOTE_ADDR.
@@ -238,6 +240,9 @@ SPECTACULAR_SETTINGS = {
 # narrowed per bot by its allowed embed origins.
 CORS_ALLOWED_ORIGINS = config("CORS_ALLOWED_ORIGINS", default="", cast=Csv())
 CORS_URLS_REGEX = r"^/api/.*$"
+# Response headers a page on another origin may read: waits on 429/409, file names of
+# downloads (CSV results, uploads), the profile's ETag.
+CORS_EXPOSE_HEADERS = ["Retry-After", "Content-Disposition", "ETag"]
 
 # --- Security (switched on whenever DEBUG is off) ------------------------------------------
 # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/

@@ -46,7 +46,7 @@ class ChatSessionAdmin(ReadOnlyAdmin):
     # The runner's raw state and a preview's snapshot are internals: not shown.
     fieldsets = [
         ("Identity", {"fields": ["id", "chatbot", "version", "is_preview"]}),
-        ("Configuration", {"fields": ["timeout_minutes", "allowed_origins"]}),
+        ("Configuration", {"fields": ["timeout_minutes", "allowed_origins", "save_results", "debug_logging"]}),
         ("State", {"fields": ["status", "pending_node_id", "variables", "message_count"]}),
         ("Visitor", {"fields": ["user_agent", "referrer", "ip_hash"]}),
         timestamps("started_at", "last_activity_at", "completed_at", "duration"),

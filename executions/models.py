@@ -42,6 +42,10 @@ class ChatSession(models.Model):
     # Incremented by every stored turn: a turn is stored only if the counter still holds the
     # value it was read with (compare-and-swap), so concurrent replies never both apply.
     turn = models.PositiveIntegerField(default=0, editable=False)
+    # From the bot's behavior when the session starts: log every node's execution (always for
+    # previews), and keep answers and transcript once the session ends.
+    debug_logging = models.BooleanField(default=False)
+    save_results = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["-started_at"]

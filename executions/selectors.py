@@ -111,8 +111,9 @@ def _stored_sessions(chatbot: Chatbot, started_after, started_before) -> QuerySe
 def results_sessions(
     chatbot: Chatbot, *, started_after=None, started_before=None, status: str | None = None
 ) -> QuerySet:
-    """Sessions of a chatbot for its results: previews left out, newest first."""
-    sessions = _stored_sessions(chatbot, started_after, started_before)
+    """Sessions of a chatbot for its results: previews and sessions of a bot that keeps no results
+    (`behavior.save_results` off when they started) left out, newest first."""
+    sessions = _stored_sessions(chatbot, started_after, started_before).filter(save_results=True)
     if status:
         sessions = sessions.filter(status=status)
     return sessions.order_by("-started_at", "-id").only("id", "status", "started_at", "completed_at", "variables")

@@ -32,17 +32,17 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Subquery
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.utils import timezone
 
 from chatbots.models import Chatbot, ChatbotVersion
+from chatbots.services import embed_origin_check
 from components.catalog import INPUT_TYPES
 from executions import hotpath
 from executions.events import chatbot_subscribed, event_record, events_statement, session_subscribed_sql
 from executions.exceptions import (
     ChatbotUnavailable,
     NotAnInput,
-    OriginNotAllowed,
     SessionBusy,
     SessionClosed,
     SessionExpired,
@@ -51,7 +51,15 @@ from executions.exceptions import (
 )
 from executions.http_node import call_timeout
 from executions.integrations import email_composer, http_node_call
-from executions.models import ChatMessage, ChatSession, ExecutionLog, InputReached, OutgoingEmail, UserInput
+from executions.models import (
+    ChatMessage,
+    ChatSession,
+    ChatUpload,
+    ExecutionLog,
+    InputReached,
+    OutgoingEmail,
+    UserInput,
+)
 from executions.runner import (
     PendingCall,
     RunContext,
@@ -105,21 +113,23 @@ def ip_hash(ip: str | None) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), ip.encode(), hashlib.sha256).hexdigest()
 
 
-def _context(session_id: str, *, counters: Mapping[str, int] | None = None) -> RunContext:
+def _context(session: ChatSession, *, counters: Mapping[str, int] | None = None) -> RunContext:
+    session_id = str(session.id)
     return RunContext(
         session_id=session_id,
         now=timezone.now(),
         rng=random.SystemRandom(),
         max_steps=settings.RUNNER_MAX_STEPS,
         compose_email=email_composer(session_id, emails_sent=(counters or {}).get("emails_sent", 0)),
-        # The runner builds log entries only for the levels kept, so every entry it returns is stored.
-        log_levels=frozenset(settings.EXECUTION_LOG_LEVELS),
+        # The runner builds log entries only for the levels kept, so every entry it returns is
+        # stored; a session with debug logging keeps them all, plus one entry per node executed.
+        log_levels=None if session.debug_logging else frozenset(settings.EXECUTION_LOG_LEVELS),
+        trace=session.debug_logging,
     )
 
 
 def _check_origin(allowed: list[str], origin: str | None) -> None:
-    if origin and allowed and origin.rstrip("/") not in allowed:
-        raise OriginNotAllowed("This chatbot cannot be embedded on this site.")
+    embed_origin_check(allowed, origin)
 
 
 def _display(answer_raw: Any, answer_parsed: Any, pending_input: dict | None) -> str:
@@ -422,6 +432,8 @@ def _advance(
             raise SessionBusy("This conversation was continued by another request; reload it.") from None
         actions += result.actions
         if call is None:
+            if session.status != ChatSession.Status.ACTIVE and not session.save_results:
+                session_results_forget(session.pk)
             return turn_payload(session, rows, actions)
         outcome = http_node_call(
             str(session.id),
@@ -432,8 +444,7 @@ def _advance(
             idempotency_key=intent["key"],
             max_seconds=budget_end - time.monotonic(),
         )
-        context = _context(str(session.id), counters=result.state.counters)
-        result = run_resume(snapshot, result.state, outcome, context=context)
+        result = run_resume(snapshot, result.state, outcome, context=_context(session, counters=result.state.counters))
         extras, key, attempt = {}, None, 1
 
 
@@ -543,7 +554,9 @@ def _start(
     )
     session.started_at = timezone.now()
     session.subscribed = subscribed
-    result = run_start(snapshot, context=_context(str(session.id)), variables=variables)
+    session.debug_logging = preview or bool(behavior.get("debug_logging"))
+    session.save_results = behavior.get("save_results", True) is not False
+    result = run_start(snapshot, context=_context(session), variables=variables)
     events = [("session.started", {"session_id": str(session.id), "chatbot_id": chatbot.pk})]
     return _advance(session, snapshot, result, created=True, events=events)
 
@@ -575,11 +588,13 @@ def _check_open(session: ChatSession) -> None:
     """Raises SessionExpired for an expired session (marking it when it just went idle too long)
     and SessionClosed for a completed or failed one."""
     if session.status == ChatSession.Status.ACTIVE:
-        if timezone.now() - session.last_activity_at <= timedelta(minutes=session.timeout_minutes):
+        if not _idle_too_long(session):
             return
-        ChatSession.objects.filter(pk=session.pk, status=ChatSession.Status.ACTIVE, turn=session.turn).update(
+        expired = ChatSession.objects.filter(pk=session.pk, status=ChatSession.Status.ACTIVE, turn=session.turn).update(
             status=ChatSession.Status.EXPIRED, turn=F("turn") + 1
         )
+        if expired and not session.save_results:
+            session_results_forget(session.pk)
         session.status = ChatSession.Status.EXPIRED
     if session.status == ChatSession.Status.EXPIRED:
         raise SessionExpired("This conversation has expired; start a new one.")
@@ -610,7 +625,7 @@ def session_reply(session_id: str, *, value: Any, node_id: str | None = None, or
         state = _session_state(session)
         pending_input = session.state.get("input")
         resolved = upload_resolve(session, value)  # a file answer names an upload of this session
-        result = run_reply(snapshot, state, resolved, context=_context(str(session.id), counters=state.counters))
+        result = run_reply(snapshot, state, resolved, context=_context(session, counters=state.counters))
         answer = result.answer
         user_text = _display(answer.raw, answer.parsed if answer.valid else None, pending_input) if answer else None
         events = []
@@ -633,6 +648,10 @@ def session_reply(session_id: str, *, value: Any, node_id: str | None = None, or
         except _SwapLost:
             continue
     raise SessionBusy("This conversation is receiving other replies at the same time; retry shortly.")
+
+
+def _idle_too_long(session: ChatSession) -> bool:
+    return timezone.now() - session.last_activity_at > timedelta(minutes=session.timeout_minutes)
 
 
 def _not_pending(snapshot: dict, node_id: str) -> Exception:
@@ -669,6 +688,8 @@ _READ_FIELDS = (
     "message_count",
     "duration",
     "turn",
+    "debug_logging",
+    "save_results",
 )
 
 
@@ -695,15 +716,47 @@ def session_read(session_id: str) -> tuple[dict, int | None]:
         }
         for m in ChatMessage.objects.filter(session_id=session.pk).order_by("seq")
     ]
+    status = session.status
+    if status == ChatSession.Status.ACTIVE and _idle_too_long(session):
+        status = ChatSession.Status.EXPIRED  # what a reply would answer (410); a reload starts anew
     payload = {
         "session_id": str(session.id),
-        "status": session.status,
+        "status": status,
         "messages": [],
-        "input": (session.state or {}).get("input") if session.status == ChatSession.Status.ACTIVE else None,
+        "input": (session.state or {}).get("input") if status == ChatSession.Status.ACTIVE else None,
         "actions": [],
         "transcript": transcript,
     }
     return payload, retry_after
+
+
+# --- Sessions that keep no results -------------------------------------------------------------
+
+
+@transaction.atomic
+def session_results_forget(session_pk: UUID) -> None:
+    """For a bot with `behavior.save_results` off: once a session has ended, keep nothing the
+    visitor said or was told (messages, uploads and their files, logs, answer values, variables,
+    sent emails) and keep what counts (the session's status and times, which inputs it reached
+    and answered validly, its message count)."""
+    ChatMessage.objects.filter(session_id=session_pk).delete()
+    ExecutionLog.objects.filter(session_id=session_pk).delete()
+    ChatUpload.objects.filter(session_id=session_pk).delete()  # their files go after commit
+    UserInput.objects.filter(session_id=session_pk).update(raw_value=None, parsed_value=None, error="")
+    OutgoingEmail.objects.filter(session_id=session_pk).exclude(status=OutgoingEmail.Status.PENDING).delete()
+    ChatSession.objects.filter(pk=session_pk).update(variables={})
+
+
+def sessions_results_forget_ended() -> int:
+    """Forget the results of ended sessions that keep none but still hold some (a process that
+    died between a session's end and its forgetting); returns how many."""
+    left = ChatSession.objects.filter(save_results=False).exclude(status=ChatSession.Status.ACTIVE)
+    left = left.filter(Exists(ChatMessage.objects.filter(session_id=OuterRef("pk"))))
+    count = 0
+    for pk in left.values_list("pk", flat=True).iterator(chunk_size=500):
+        session_results_forget(pk)
+        count += 1
+    return count
 
 
 # --- Owner actions --------------------------------------------------------------------------
@@ -735,6 +788,8 @@ def session_finish(session: ChatSession) -> ChatSession:
         event_record(
             session.chatbot_id, "session.completed", {"session_id": str(session.id), "variables": session.variables}
         )
+    if not session.save_results:
+        session_results_forget(session.pk)
     return session
 
 
@@ -749,8 +804,12 @@ def sessions_expire_idle(*, now=None) -> int:
         pk for pk, minutes, last in candidates.iterator(chunk_size=2000) if now - last > timedelta(minutes=minutes)
     ]
     for start in range(0, len(stale), 1000):
+        batch = stale[start : start + 1000]
         # The turn moves on, so a reply that read one of these sessions earlier cannot revive it.
-        expired += ChatSession.objects.filter(pk__in=stale[start : start + 1000], status="active").update(
+        expired += ChatSession.objects.filter(pk__in=batch, status="active").update(
             status=ChatSession.Status.EXPIRED, turn=F("turn") + 1
         )
+        forgetful = ChatSession.objects.filter(pk__in=batch, status="expired", save_results=False)
+        for pk in forgetful.values_list("pk", flat=True):
+            session_results_forget(pk)
     return expired

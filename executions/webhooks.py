@@ -250,7 +250,7 @@ def delivery_attempt(delivery_id, claim_token) -> str | None:
 
 def email_attempt(email_id, claim_token) -> str | None:
     """Send one claimed email; returns its new status (None if the claim was lost)."""
-    email = OutgoingEmail.objects.filter(pk=email_id, claim_token=claim_token).first()
+    email = OutgoingEmail.objects.filter(pk=email_id, claim_token=claim_token).select_related("session").first()
     if email is None:
         return None
     error = ""
@@ -291,6 +291,8 @@ def email_attempt(email_id, claim_token) -> str | None:
             )
     if not updated:
         return None
+    if changes.get("status") and not email.session.save_results and email.session.status != "active":
+        OutgoingEmail.objects.filter(pk=email.pk).delete()  # the session keeps no results: nor its emails
     return changes.get("status", OutgoingEmail.Status.PENDING)
 
 

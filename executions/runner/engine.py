@@ -15,6 +15,7 @@ Cost: every lookup is by id; nothing is proportional to the size of the flow.
 """
 
 import math
+import time
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -90,9 +91,11 @@ def run_reply(snapshot: Mapping[str, Any], state: SessionState, value: Any, *, c
     turn = Turn(context, state.variables, state.counters)
     variable = node.get("variable", "") or None
 
+    started = time.perf_counter()
     try:
         accepted = handler.accept(node, value, turn)
     except InvalidAnswer as exc:
+        turn.trace(node, started, valid=False)
         return _retry(handler, node, turn, state, value, variable, str(exc))
     except Exception as exc:  # a parser bug must not lose the session: ask again, log it
         turn.error(node, f"The answer could not be checked: {type(exc).__name__}: {str(exc)[:200]}")
@@ -101,6 +104,7 @@ def run_reply(snapshot: Mapping[str, Any], state: SessionState, value: Any, *, c
     if variable:
         turn.variables[variable] = accepted.value
     turn.debug(node, "Answer accepted.", value=accepted.value, handle=accepted.handle)
+    turn.trace(node, started, valid=True)
     answer = Answer(node_id=node.id, variable=variable, raw=value, parsed=accepted.value, valid=True)
     walk = _Walk(turn, flows, state.flow_id, stack=list(state.stack))
     next_state = walk.run(node.next.get(accepted.handle))
@@ -124,10 +128,12 @@ def run_resume(
     node = _node(state.call.node_id, raw)
     turn = Turn(context, state.variables, state.counters)
     walk = _Walk(turn, flows, state.flow_id, stack=list(state.stack), steps=state.call.steps)
+    started = time.perf_counter()
     try:
         outcome = handler.complete(node, turn, outcome)
     except Exception as exc:  # a handler bug fails this session, not the worker
         return walk.result(walk._fail(node.id, node.type, f"The node failed: {type(exc).__name__}: {str(exc)[:200]}"))
+    turn.trace(node, started, next=_next_of(outcome))
     return walk.result(walk.follow(node, outcome))
 
 
@@ -216,10 +222,12 @@ class _Walk:
                     max_steps=max_steps,
                 )
                 return self._state(FAILED)
+            started = time.perf_counter()
             try:
                 outcome: Outcome = handler.execute(node, turn)
             except Exception as exc:  # a handler bug fails this session, not the worker
                 return self._fail(node_id, node_type, f"The node failed: {type(exc).__name__}: {str(exc)[:200]}")
+            turn.trace(node, started, next=_next_of(outcome))
             routed = self._route(node, outcome, nodes)
             if isinstance(routed, SessionState):
                 return routed
@@ -264,11 +272,13 @@ class _Walk:
 
     def _present(self, handler: Any, node: Node) -> SessionState:
         turn = self.turn
+        started = time.perf_counter()
         try:
             prompt = turn.render(setting(node, "prompt") or "")
             request = handler.present(node, turn)
         except Exception as exc:  # a handler bug fails this session, not the worker
             return self._fail(node.id, node.type, f"The input failed: {type(exc).__name__}: {str(exc)[:200]}")
+        turn.trace(node, started, presented=True)
         if prompt.strip():
             turn.say_text(node, prompt)
         self.input = request
@@ -324,6 +334,21 @@ class _Walk:
             call=self.call if state.awaiting_call else None,
             emails=tuple(MappingProxyType(email) for email in turn.emails),
         )
+
+
+def _next_of(outcome: Outcome) -> str | None:
+    """Where an outcome leads, in a few words, for a trace entry."""
+    if outcome.error:
+        return "fail"
+    if outcome.call:
+        return "call"
+    if outcome.end:
+        return "end"
+    if outcome.goto is not None:
+        return f"jump {outcome.goto}"
+    if outcome.flow is not None:
+        return f"flow {outcome.flow}"
+    return outcome.handle
 
 
 def _node(node_id: str, raw: Mapping[str, Any]) -> Node:

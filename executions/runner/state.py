@@ -282,7 +282,9 @@ class RunContext:
     """What a turn may use besides the snapshot and state. The runner does no I/O: an
     `http_request` node stops the turn (`TurnResult.call`), and emails are composed by the
     injected `compose_email` (None where email is not available) and returned, not sent.
-    `log_levels` names the log levels worth building entries for (None: all of them)."""
+    `log_levels` names the log levels worth building entries for (None: all of them). With
+    `trace`, every node the turn executes gets one debug entry with its timing (the handler's
+    own debug note folded in), whatever `log_levels` says."""
 
     session_id: str
     now: datetime
@@ -290,3 +292,4 @@ class RunContext:
     max_steps: int = 200
     compose_email: EmailComposer | None = None
     log_levels: frozenset[str] | None = None
+    trace: bool = False

@@ -2,6 +2,7 @@
 turns it into a `TurnResult`. Handlers only touch it through its methods and `variables`."""
 
 import copy
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -76,7 +77,7 @@ class Turn:
     """One turn's working state: a private copy of the variables and counters, and the bot
     messages, client actions, logs and composed emails emitted so far."""
 
-    __slots__ = ("_debugged", "actions", "context", "counters", "emails", "logs", "messages", "variables")
+    __slots__ = ("_debugged", "_notes", "actions", "context", "counters", "emails", "logs", "messages", "variables")
 
     def __init__(self, context: RunContext, variables: Mapping, counters: Mapping) -> None:
         self.context = context
@@ -87,6 +88,7 @@ class Turn:
         self.logs: list[LogEntry] = []
         self.emails: list[Mapping[str, Any]] = []
         self._debugged: set[str] = set()
+        self._notes: dict[str, tuple[str, dict[str, Any]]] = {}
 
     @property
     def now(self) -> datetime:
@@ -131,11 +133,33 @@ class Turn:
         )
 
     def debug(self, node: Node, message: str, **details: Any) -> None:
-        """At most one debug entry per node and turn (a loop must not flood the log)."""
+        """At most one debug entry per node and turn (a loop must not flood the log). While
+        tracing, the note goes into the node's trace entry instead (`trace`)."""
+        if self.context.trace:
+            self._notes[node.id] = (message, {key: summarize(value) for key, value in details.items()})
+            return
         if node.id in self._debugged or not self.wants("debug"):
             return
         self._debugged.add(node.id)
         self.log(node, "debug", message, {key: summarize(value) for key, value in details.items()})
+
+    def trace(self, node: Node, started: float, **details: Any) -> None:
+        """With `RunContext.trace`: the one debug entry of this execution of `node`, timed from
+        `started` (a `time.perf_counter()` reading), with the handler's debug note if any."""
+        if not self.context.trace:
+            return
+        micros = max(0, int((time.perf_counter() - started) * 1_000_000))
+        message, noted = self._notes.pop(node.id, (f"Ran the {node.type} node.", {}))
+        self.logs.append(
+            LogEntry(
+                node_id=node.id,
+                node_type=node.type,
+                level="debug",
+                message=message,
+                details={**noted, **{key: summarize(value) for key, value in details.items()}, "duration_us": micros},
+                duration_ms=micros // 1000,
+            )
+        )
 
     def warn(self, node: Node, message: str, **details: Any) -> None:
         self.log(node, "warning", message, {key: summarize(value) for key, value in details.items()})
