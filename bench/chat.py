@@ -319,6 +319,9 @@ def main() -> None:
         if stock:
             print(f"floor stock / floor = {ratio('floor stock', 'floor')}")
             print(f"reply stock / reply = {ratio('reply stock', 'reply')}")
+            for name in ("floor", "reply"):
+                tails = [figures[name]["p99_ms"], figures[f"{name} stock"]["p99_ms"]]
+                print(f"{name} p99: writer queue {tails[0]:.1f} ms, stock backend {tails[1]:.1f} ms")
         for size, counted in seeded["costs"].items():
             print(
                 f"one reply, {size:>6}-node flow: {counted.statements} SQL statements, "
