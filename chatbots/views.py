@@ -1,10 +1,7 @@
 from django.conf import settings
-from django.http import StreamingHttpResponse
 from django.urls import reverse
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
@@ -14,7 +11,6 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.parsers import MultiPartParser
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 # Upward calls (a view may call a higher app's service): the builder operations that touch the draft graph live in
@@ -32,33 +28,17 @@ from chatbots.serializers import (
     ChatbotVersionSerializer,
     CloneSerializer,
     EmbedSerializer,
-    PublishErrorSerializer,
     PublishSerializer,
     TypebotExportSerializer,
 )
 from components import services as builder
 from components.importers import native as chatbot_files
 from components.importers import services as importers
-from config.contract import (
-    AnalyticsSerializer,
-    ChatStartSerializer,
-    ChatTurnSerializer,
-    DateRangeSerializer,
-    ResultRowSerializer,
-)
 from config.exceptions import PayloadTooLarge
 from config.parsers import SafeJSONParser, json_safe_loads
-from config.renderers import CSVRenderer
-from config.schema import DETAIL, ERR_400, OWNER_ERRORS, WRITE_ERRORS, error_list_or_field_errors
+from config.schema import DETAIL, ERR_400, OWNER_ERRORS, PUBLISH_400, WRITE_ERRORS
 from config.viewsets import OwnedModelViewSet, OwnedReadOnlyViewSet
-from executions import selectors as chat_data
-from executions import services as chat
 
-PUBLISH_400 = error_list_or_field_errors(
-    "PublishFailure",
-    PublishErrorSerializer,
-    "What blocks publishing the draft, one item per problem (or field errors for a malformed body).",
-)
 IMPORT_DOCUMENT = PolymorphicProxySerializer(
     component_name="ChatbotImportDocument",
     serializers=[TypebotExportSerializer, ChatbotExportSerializer],
@@ -203,62 +183,6 @@ class ChatbotViewSet(OwnedModelViewSet):
         response = Response(chatbot_files.chatbot_export(chatbot))
         response["Content-Disposition"] = f'attachment; filename="chatbot-{chatbot.pk}.json"'
         return response
-
-    # --- Runtime views: the runner and the chat data live in executions (upward calls) -----
-
-    def _date_range(self, request) -> dict:
-        params = DateRangeSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        return params.validated_data
-
-    @extend_schema(
-        summary="Run the current draft as a preview session (kept out of results and analytics)",
-        request=ChatStartSerializer,
-        responses={201: ChatTurnSerializer, 400: PUBLISH_400, **OWNER_ERRORS},
-    )
-    @action(detail=True, methods=["post"])
-    def preview(self, request, pk=None):
-        chatbot = self.get_object()
-        serializer = ChatStartSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        snapshot = builder.chatbot_compile(chatbot)
-        turn = chat.session_preview(chatbot, snapshot=snapshot, variables=serializer.validated_data["variables"])
-        return Response(turn, status=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        summary="One row per session (previews excluded); ?format=csv streams a CSV",
-        parameters=[
-            OpenApiParameter("started_after", OpenApiTypes.DATETIME),
-            OpenApiParameter("started_before", OpenApiTypes.DATETIME),
-            OpenApiParameter("status", str, enum=["active", "completed", "failed", "expired"]),
-        ],
-        responses={200: ResultRowSerializer(many=True), (200, "text/csv"): OpenApiTypes.STR, **OWNER_ERRORS},
-    )
-    @action(detail=True, renderer_classes=[JSONRenderer, CSVRenderer])
-    def results(self, request, pk=None):
-        chatbot = self.get_object()
-        sessions = chat_data.results_sessions(chatbot, **self._date_range(request))
-        if request.accepted_renderer.format == "csv":
-            response = StreamingHttpResponse(chat_data.results_csv(chatbot, sessions), content_type="text/csv")
-            response["Content-Disposition"] = f'attachment; filename="results-{chatbot.pk}.csv"'
-            return response
-        page = self.paginate_queryset(sessions)
-        return self.get_paginated_response([chat_data.result_row(s) for s in page])
-
-    @extend_schema(
-        summary="Starts, completions and per-input drop-off (previews excluded)",
-        parameters=[
-            OpenApiParameter("started_after", OpenApiTypes.DATETIME),
-            OpenApiParameter("started_before", OpenApiTypes.DATETIME),
-        ],
-        responses={200: AnalyticsSerializer, **OWNER_ERRORS},
-    )
-    @action(detail=True)
-    def analytics(self, request, pk=None):
-        chatbot = self.get_object()
-        dates = self._date_range(request)
-        dates.pop("status", None)
-        return Response(chat_data.chatbot_analytics(chatbot, **dates))
 
 
 class RestoreSerializer(PublishSerializer):

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from authentication.models import User
 from chatbots.models import Chatbot, ChatbotVersion
-from executions.models import ChatMessage, ChatSession, ChatUpload, ExecutionLog, InputReached, UserInput, WebhookEvent
+from executions.models import ChatMessage, ChatSession, ChatUpload, ExecutionLog, InputReached, UserInput
 from integrations.models import ApiConnection
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -85,10 +85,6 @@ def inputs_owned(*, user: User) -> QuerySet[UserInput]:
 def upload_get_owned(*, user: User, pk: int) -> ChatUpload | None:
     """A file a visitor uploaded in a session of the user's chatbots, or None."""
     return ChatUpload.objects.filter(pk=pk, session__chatbot__owner=user).first()
-
-
-def webhook_deliveries_owned(*, user: User) -> QuerySet[WebhookEvent]:
-    return WebhookEvent.objects.filter(chatbot__owner=user).select_related("webhook", "integration")
 
 
 def sessions_unread(sessions: QuerySet, unread: bool) -> QuerySet:

@@ -39,7 +39,7 @@ from chatbots.models import Chatbot, ChatbotVersion
 from chatbots.services import embed_origin_check
 from components.catalog import INPUT_TYPES
 from executions import hotpath
-from executions.events import chatbot_subscribed, event_record, events_statement, session_subscribed_sql
+from executions.events import events_statement, session_subscribed_sql
 from executions.exceptions import (
     ChatbotUnavailable,
     NotAnInput,
@@ -57,7 +57,6 @@ from executions.models import (
     ChatUpload,
     ExecutionLog,
     InputReached,
-    OutgoingEmail,
     UserInput,
 )
 from executions.runner import (
@@ -71,8 +70,10 @@ from executions.runner import (
     run_start,
 )
 from executions.uploads import upload_resolve
-from executions.webhooks import deliveries_kick
 from flows.models import FlowExecution
+from integrations.events import chatbot_subscribed, event_record
+from integrations.models import OutgoingEmail
+from integrations.worker import deliveries_kick
 
 # --- Snapshots ------------------------------------------------------------------------------
 

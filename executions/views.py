@@ -1,13 +1,26 @@
-from django.http import FileResponse
+from django.http import FileResponse, StreamingHttpResponse
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.schema import ERR_409, OWNER_ERRORS
+from chatbots.models import Chatbot
+from chatbots.selectors import chatbot_get_owned
+from components import services as builder
+from config.contract import (
+    AnalyticsSerializer,
+    ChatStartSerializer,
+    ChatTurnSerializer,
+    DateRangeSerializer,
+    ResultRowSerializer,
+)
+from config.renderers import CSVRenderer
+from config.schema import ERR_409, OWNER_ERRORS, PUBLISH_400
 from config.viewsets import OwnedReadOnlyViewSet
 from executions import selectors, services
 from executions.filters import ChatSessionFilter
@@ -20,10 +33,8 @@ from executions.serializers import (
     ExecutionLogSerializer,
     SessionStatsSerializer,
     UserInputSerializer,
-    WebhookDeliverySerializer,
 )
 from executions.transcripts import messages_mark_read
-from executions.webhooks import delivery_retry
 
 
 @extend_schema_view(
@@ -129,32 +140,89 @@ class UploadDownloadView(APIView):
         return response
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Webhook deliveries of your chatbots, with status and attempts"),
-    retrieve=extend_schema(summary="One delivery", responses={200: WebhookDeliverySerializer, **OWNER_ERRORS}),
-)
-class WebhookDeliveryViewSet(OwnedReadOnlyViewSet):
-    selector = staticmethod(selectors.webhook_deliveries_owned)
-    lookup_value_regex = "[0-9a-fA-F-]{32,36}"
-    serializer_class = WebhookDeliverySerializer
-    filterset_fields = ["status", "event_type", "chatbot", "webhook", "integration"]
-    ordering_fields = ["created_at", "next_attempt_at", "attempts"]
-    ordering = ["-created_at"]
-
-    @extend_schema(
-        summary="Re-queue a delivery now (a dead one starts its retries over)",
-        request=None,
-        responses={200: WebhookDeliverySerializer, **OWNER_ERRORS},
-    )
-    @action(detail=True, methods=["post"])
-    def retry(self, request, pk=None):
-        delivery = delivery_retry(self.get_object())
-        return Response(WebhookDeliverySerializer(delivery).data)
-
-
 class DashboardView(APIView):
     @extend_schema(
         summary="Your totals across all chatbots", responses={200: DashboardSerializer, 401: OWNER_ERRORS[401]}
     )
     def get(self, request):
         return Response(selectors.owner_dashboard(request.user), status=status.HTTP_200_OK)
+
+
+# --- A chatbot's chat data and its preview: nested under /api/chatbots/{chatbot_pk}/ ------------
+
+
+CHATBOT_ID = OpenApiParameter("chatbot_pk", int, OpenApiParameter.PATH, description="One of your chatbots.")
+DATE_RANGE = [
+    OpenApiParameter("started_after", OpenApiTypes.DATETIME),
+    OpenApiParameter("started_before", OpenApiTypes.DATETIME),
+]
+
+
+class ChatbotChildViewSet(viewsets.GenericViewSet):
+    """Registered on the chatbots router (executions/urls.py): 404 unless the chatbot is yours."""
+
+    filter_backends = []
+
+    def chatbot(self) -> Chatbot:
+        chatbot = chatbot_get_owned(user=self.request.user, pk=self.kwargs["chatbot_pk"])
+        if chatbot is None:
+            raise NotFound()
+        return chatbot
+
+    def date_range(self) -> dict:
+        params = DateRangeSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        return params.validated_data
+
+
+@extend_schema(parameters=[CHATBOT_ID])
+class ChatbotPreviewViewSet(ChatbotChildViewSet):
+    @extend_schema(
+        summary="Run the current draft as a preview session (kept out of results and analytics)",
+        request=ChatStartSerializer,
+        responses={201: ChatTurnSerializer, 400: PUBLISH_400, **OWNER_ERRORS},
+    )
+    def create(self, request, chatbot_pk=None):
+        chatbot = self.chatbot()
+        serializer = ChatStartSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        snapshot = builder.chatbot_compile(chatbot)
+        turn = services.session_preview(chatbot, snapshot=snapshot, variables=serializer.validated_data["variables"])
+        return Response(turn, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(parameters=[CHATBOT_ID])
+class ChatbotResultsViewSet(ChatbotChildViewSet):
+    renderer_classes = [JSONRenderer, CSVRenderer]
+
+    @extend_schema(
+        summary="One row per session (previews excluded); ?format=csv streams a CSV",
+        parameters=[
+            *DATE_RANGE,
+            OpenApiParameter("status", str, enum=["active", "completed", "failed", "expired"]),
+        ],
+        responses={200: ResultRowSerializer(many=True), (200, "text/csv"): OpenApiTypes.STR, **OWNER_ERRORS},
+    )
+    def list(self, request, chatbot_pk=None):
+        chatbot = self.chatbot()
+        sessions = selectors.results_sessions(chatbot, **self.date_range())
+        if request.accepted_renderer.format == "csv":
+            response = StreamingHttpResponse(selectors.results_csv(chatbot, sessions), content_type="text/csv")
+            response["Content-Disposition"] = f'attachment; filename="results-{chatbot.pk}.csv"'
+            return response
+        page = self.paginate_queryset(sessions)
+        return self.get_paginated_response([selectors.result_row(s) for s in page])
+
+
+@extend_schema(parameters=[CHATBOT_ID])
+class ChatbotAnalyticsViewSet(ChatbotChildViewSet):
+    @extend_schema(
+        summary="Starts, completions and per-input drop-off (previews excluded)",
+        parameters=DATE_RANGE,
+        responses={200: AnalyticsSerializer, **OWNER_ERRORS},
+    )
+    def list(self, request, chatbot_pk=None):
+        chatbot = self.chatbot()
+        dates = self.date_range()
+        dates.pop("status", None)
+        return Response(selectors.chatbot_analytics(chatbot, **dates))

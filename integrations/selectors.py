@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 
 from authentication.models import User
-from integrations.models import ApiConnection, Integration, IntegrationLog, IntegrationTemplate, Webhook
+from integrations.models import ApiConnection, Integration, IntegrationLog, IntegrationTemplate, Webhook, WebhookEvent
 
 
 def api_connections_owned(*, user: User) -> QuerySet[ApiConnection]:
@@ -29,3 +29,7 @@ def integrations_owned(*, user: User) -> QuerySet[Integration]:
 
 def integration_logs_owned(*, user: User) -> QuerySet[IntegrationLog]:
     return IntegrationLog.objects.filter(owner=user)
+
+
+def webhook_deliveries_owned(*, user: User) -> QuerySet[WebhookEvent]:
+    return WebhookEvent.objects.filter(chatbot__owner=user).select_related("webhook", "integration")

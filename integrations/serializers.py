@@ -10,6 +10,7 @@ from integrations.models import (
     IntegrationLog,
     IntegrationTemplate,
     Webhook,
+    WebhookEvent,
 )
 
 EVENT_LIST = serializers.ListField(child=serializers.ChoiceField(choices=EVENT_CHOICES), min_length=1, max_length=4)
@@ -153,3 +154,32 @@ class IntegrationLogSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    target = serializers.SerializerMethodField()
+
+    class Meta:
+        model = WebhookEvent
+        fields = [
+            "id",
+            "event_type",
+            "chatbot",
+            "webhook",
+            "integration",
+            "target",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "last_status_code",
+            "last_error",
+            "payload",
+            "created_at",
+            "delivered_at",
+        ]
+        read_only_fields = fields
+
+    def get_target(self, obj) -> str:
+        if obj.webhook_id:
+            return obj.webhook.url
+        return (obj.integration.config or {}).get("url", "") if obj.integration_id else ""

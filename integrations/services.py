@@ -4,9 +4,11 @@ import secrets
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
+from django.utils import timezone
 
 from jsonschema import Draft202012Validator
 
@@ -32,9 +34,11 @@ from integrations.models import (
     IntegrationLog,
     IntegrationTemplate,
     Webhook,
+    WebhookEvent,
 )
 from integrations.outbound import OutboundBlocked, outbound_check_url
 from integrations.signing import send_signed
+from integrations.worker import deliveries_kick
 
 EVENTS = tuple(value for value, _ in EVENT_CHOICES)
 EXCERPT_CHARS = 1000
@@ -413,3 +417,19 @@ def api_test(
         url=request.display_url(),
         method=method,
     )
+
+
+# --- Deliveries ------------------------------------------------------------------------------------
+
+
+def delivery_retry(delivery: WebhookEvent) -> WebhookEvent:
+    """Re-queue a delivery now; a dead one starts its retries over."""
+    delivery.status = WebhookEvent.Status.PENDING
+    delivery.next_attempt_at = timezone.now()
+    delivery.claim_token = None
+    delivery.locked_until = None
+    if delivery.attempts > len(settings.WEBHOOK_RETRY_DELAYS):
+        delivery.attempts = 0
+    delivery.save(update_fields=["status", "next_attempt_at", "claim_token", "locked_until", "attempts"])
+    deliveries_kick(urgent=True)
+    return delivery

@@ -21,6 +21,7 @@ from integrations.serializers import (
     TestResultSerializer,
     TestWebhookSerializer,
     WebhookCreatedSerializer,
+    WebhookDeliverySerializer,
     WebhookSerializer,
 )
 
@@ -233,3 +234,26 @@ class TestApiView(APIView):
         elif not data["url"]:
             raise ValidationError({"url": "Give a URL (or a connection)."})
         return Response(services.api_test(request.user, connection=connection, **data))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Webhook deliveries of your chatbots, with status and attempts"),
+    retrieve=extend_schema(summary="One delivery", responses={200: WebhookDeliverySerializer, **OWNER_ERRORS}),
+)
+class WebhookDeliveryViewSet(OwnedReadOnlyViewSet):
+    selector = staticmethod(selectors.webhook_deliveries_owned)
+    lookup_value_regex = "[0-9a-fA-F-]{32,36}"
+    serializer_class = WebhookDeliverySerializer
+    filterset_fields = ["status", "event_type", "chatbot", "webhook", "integration"]
+    ordering_fields = ["created_at", "next_attempt_at", "attempts"]
+    ordering = ["-created_at"]
+
+    @extend_schema(
+        summary="Re-queue a delivery now (a dead one starts its retries over)",
+        request=None,
+        responses={200: WebhookDeliverySerializer, **OWNER_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        delivery = services.delivery_retry(self.get_object())
+        return Response(WebhookDeliverySerializer(delivery).data)

@@ -10,7 +10,7 @@ from django.db import OperationalError, connection, transaction
 import pytest
 
 from config.db.sqlite3 import base as sqlite_backend
-from executions.models import OutboxEvent
+from integrations.models import OutboxEvent
 from tests.factories import ChatbotFactory
 
 pytestmark = [

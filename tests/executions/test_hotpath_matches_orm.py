@@ -18,17 +18,9 @@ from rest_framework.test import APIClient
 from components.graph import GraphDraft, graph_save
 from components.services import chatbot_publish, flow_create
 from executions import hotpath
-from executions.models import (
-    ChatMessage,
-    ChatSession,
-    ExecutionLog,
-    InputReached,
-    OutboxEvent,
-    OutgoingEmail,
-    UserInput,
-)
+from executions.models import ChatMessage, ChatSession, ExecutionLog, InputReached, UserInput
 from flows.models import FlowExecution
-from integrations.models import Integration, Webhook
+from integrations.models import Integration, OutboxEvent, OutgoingEmail, Webhook
 from integrations.services import webhook_create
 from tests.factories import ChatbotFactory, edge, node
 

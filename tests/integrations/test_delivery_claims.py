@@ -9,9 +9,8 @@ from django.utils import timezone
 
 import pytest
 
-from executions import webhooks
-from executions.models import OutgoingEmail, WebhookEvent
-from integrations.models import Webhook
+from integrations import delivery as webhooks
+from integrations.models import OutgoingEmail, Webhook, WebhookEvent
 from tests.factories import ChatbotFactory, published_bot
 
 pytestmark = [pytest.mark.requires_postgres, pytest.mark.django_db(transaction=True)]
