@@ -63,3 +63,30 @@ def test_services_and_selectors_annotate_who_acts_and_take_no_loose_keywords():
             if parameter.name in ("owner", "user") and parameter.annotation is inspect.Parameter.empty:
                 problems.append(f"{name}({parameter.name}) is not annotated")
     assert problems == []
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    """(line, module) of every absolute import in the file, function-level ones included."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append((node.lineno, node.module))
+    return found
+
+
+def test_each_app_imports_only_the_apps_to_its_left_but_a_view_may_call_upward():
+    wrong = []
+    for app in APPS:
+        for path in _modules_of(app):
+            is_view = path.name.endswith("views.py")
+            for line, module in _imports(path):
+                other = module.split(".")[0]
+                if other in APPS and APPS.index(other) > APPS.index(app) and not is_view:
+                    wrong.append(f"{_dotted(path)}:{line} imports {module}")
+    assert wrong == []
+
+
+def _modules_of(app: str) -> list[Path]:
+    return sorted(path for path in (ROOT / app).rglob("*.py") if "migrations" not in path.parts)

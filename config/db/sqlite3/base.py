@@ -22,9 +22,9 @@
 
   What earns the queue its place (`python -m bench.chat --connections 64 --gunicorn-threads 16`
   serves the same database through Django's stock backend beside it, in alternating rounds):
-  with 32 writer threads, chat replies' p99 was 252-322 ms with the queue against 889-901 ms
-  without, at the same or better throughput (stock: 80-98% of the queue's replies per
-  second). At 16 connections the two are within the machine's noise.
+  with 32 writer threads, chat replies' p99 was 278-357 ms with the queue (as bounded here)
+  against 876-972 ms without, at the same or better throughput (stock: 87% of the queue's
+  replies per second in both runs). At 16 connections the two are within the machine's noise.
 """
 
 import logging
