@@ -2,6 +2,7 @@ from django.db import transaction
 
 from authentication.models import User
 from chatbots.models import Chatbot
+from config.unset import UNSET, Unset, changes_apply
 from flows.exceptions import MainFlowDeletionError
 from flows.models import Flow, FlowTemplate
 
@@ -71,25 +72,16 @@ def flow_template_create(
 def flow_template_update(
     template: FlowTemplate,
     *,
-    name: str | None = None,
-    description: str | None = None,
-    category: str | None = None,
-    tags: list[str] | None = None,
-    is_public: bool | None = None,
-    graph: dict | None = None,
+    name: str | Unset = UNSET,
+    description: str | Unset = UNSET,
+    category: str | Unset = UNSET,
+    tags: list[str] | Unset = UNSET,
+    is_public: bool | Unset = UNSET,
+    graph: dict | Unset = UNSET,
 ) -> FlowTemplate:
     """Change what is given of a template (its owner's); a `graph` is already checked."""
-    changes = {
-        "name": name,
-        "description": description,
-        "category": category,
-        "tags": list(tags) if tags is not None else None,
-        "is_public": is_public,
-        "graph": graph,
-    }
-    for field, value in changes.items():
-        if value is not None:
-            setattr(template, field, value)
+    changes = {"name": name, "description": description, "category": category, "tags": tags, "is_public": is_public}
+    changes_apply(template, {**changes, "graph": graph})
     template.full_clean()
     template.save()
     return template

@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 from authentication.models import User
 from chatbots.models import Chatbot
 from config.jsonschema_errors import schema_errors
-from config.unset import UNSET, Unset
+from config.unset import UNSET, Unset, changes_apply
 from integrations.api_requests import (
     REFUSED_CONNECTION_UNAVAILABLE,
     ApiRequest,
@@ -65,9 +65,7 @@ def _check_chatbot(owner: User, chatbot: Chatbot | None) -> None:
 
 def _save_changes(obj: Model, fields: dict[str, Any]) -> Model:
     """Set the `fields` given (not UNSET), then full_clean and save."""
-    for name, value in fields.items():
-        if value is not UNSET:
-            setattr(obj, name, value)
+    changes_apply(obj, fields)
     obj.full_clean()
     obj.save()
     return obj
@@ -132,10 +130,10 @@ def api_connection_update(
     secret: str | None = None,
 ) -> ApiConnection:
     """Change what is given; `secret` None keeps the stored one."""
-    changes = {"name": name, "base_url": base_url, "auth_type": auth_type, "auth_name": auth_name, "headers": headers}
-    for field, value in changes.items():
-        if value is not UNSET:
-            setattr(connection, field, value)
+    changes_apply(
+        connection,
+        {"name": name, "base_url": base_url, "auth_type": auth_type, "auth_name": auth_name, "headers": headers},
+    )
     api_connection_set_secret(connection, secret)
     api_connection_check(connection)
     connection.save()

@@ -15,14 +15,12 @@ from django.db.models import Exists, F, OuterRef, Q
 import pytest
 from rest_framework.test import APIClient
 
-from components.graph import GraphDraft, graph_save
-from components.services import chatbot_publish, flow_create
 from executions import hotpath
 from executions.models import ChatMessage, ChatSession, ExecutionLog, InputReached, UserInput
 from flows.models import FlowExecution
 from integrations.models import Integration, OutboxEvent, OutgoingEmail, Webhook
 from integrations.services import webhook_create
-from tests.factories import ChatbotFactory, edge, node
+from tests.factories import edge, linked_flows_bot, node
 
 pytestmark = pytest.mark.django_db
 
@@ -45,26 +43,16 @@ def everything_bot(owner):
     """A published two-flow bot whose conversation writes to every table a turn writes to: bubbles,
     a text input, a variable set, an email queued, a flow_link into a flow with an email input
     (answered wrongly first), a choice, the end."""
-    bot = ChatbotFactory(owner=owner)
-    sub = flow_create(
-        bot,
-        name="Ask email",
-        graph=GraphDraft(
-            nodes=[node("start", "start"), node("mail", "email_input", prompt="Email?", variable="email")],
-            edges=[edge("start", "mail")],
-            variables=[{"name": "email", "default": None}],
-        ),
-    )
-    graph_save(
-        bot.main_flow,
-        GraphDraft(
-            nodes=[
+
+    def main(sub_flow_id: int) -> dict:
+        return {
+            "nodes": [
                 node("start", "start"),
                 node("hello", "message", text="Hello!"),
                 node("name", "text_input", prompt="Your name?", variable="name"),
                 node("greet", "set_variable", variable="greeting", value="Hi {{name}}"),
                 node("notify", "send_email", to="team@example.com", subject="New lead {{name}}", body="{{greeting}}"),
-                node("link", "flow_link", flow=sub.pk),
+                node("link", "flow_link", flow=sub_flow_id),
                 node(
                     "news",
                     "choice",
@@ -75,7 +63,7 @@ def everything_bot(owner):
                 node("bye", "message", text="{{greeting}}, we'll write to {{email}}."),
                 node("end", "end"),
             ],
-            edges=[
+            "edges": [
                 edge("start", "hello"),
                 edge("hello", "name"),
                 edge("name", "greet"),
@@ -86,11 +74,10 @@ def everything_bot(owner):
                 edge("news", "bye", "default"),
                 edge("bye", "end"),
             ],
-            variables=[{"name": n, "default": None} for n in ("name", "greeting", "email", "news")],
-        ),
-    )
-    chatbot_publish(bot, user=owner)
-    bot.refresh_from_db()
+            "variables": [{"name": n, "default": None} for n in ("name", "greeting", "email", "news")],
+        }
+
+    bot = linked_flows_bot(owner, main_graph=main)
     # Someone listens to the bot's events, so the turns write outbox rows too.
     webhook_create(owner, url="https://hooks.example.com/lead", events=["session.started", "input.received"])
     return bot
