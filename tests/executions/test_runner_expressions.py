@@ -103,3 +103,19 @@ def test_an_expression_sets_the_variable():
         variables={"price": "2.5", "qty": 4, "total": None},
     )
     assert start(snapshot).state.variables["total"] == 10
+
+
+@pytest.mark.parametrize(
+    ("expression", "variables", "expected"),
+    [
+        ("int('9' * 30)", {}, int("9" * 30)),
+        ("int(big)", {"big": "9" * 30}, int("9" * 30)),
+        ("big + 1", {"big": "9" * 30}, 10**30),
+        ("big - 1", {"big": "12345678901234567890.0"}, 12345678901234567889),
+        ("int('123456789012345678901,0')", {}, 123456789012345678901),
+    ],
+)
+def test_whole_numbers_stay_exact_however_long(expression, variables, expected):
+    result = evaluate(expression, variables)
+    assert result == expected
+    assert isinstance(result, int)
