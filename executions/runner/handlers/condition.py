@@ -2,22 +2,24 @@
 
 Operators compare as numbers when both sides parse as numbers ("10" equals 10.0), otherwise
 as case-insensitive text. Ordering operators fall back to ISO dates, and are false between
-anything else. Regular expressions run with a timeout (the `regex` package), so a
-catastrophic pattern costs at most REGEX_TIMEOUT seconds; an invalid pattern or a timeout
-makes the rule false and logs a warning.
+anything else. Regular expressions are RE2 (components.patterns): linear in the subject, so
+no pattern can stall the process; one that is invalid or too long once its placeholders are
+filled makes the rule false and logs a warning.
 """
 
 import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from components.catalog import REGEX_OPERATORS
+from components.patterns import PatternError, pattern_compile
 from executions.runner.inputs import iso_datetime, text_key, to_number
 from executions.runner.registry import register
 from executions.runner.templating import format_value
 from executions.runner.turn import Node, Outcome, Turn
 
-REGEX_TIMEOUT = 0.05
-MAX_REGEX_SUBJECT = 10_000
+# Only the subject's start is searched; RE2's time grows linearly with it.
+MAX_REGEX_SUBJECT = 200_000
 
 
 def _equals(left: Any, right: Any) -> bool:
@@ -64,21 +66,15 @@ OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "is_set": lambda left, right: _is_set(left),
     "is_empty": lambda left, right: not _is_set(left),
 }
-REGEX_OPERATORS = frozenset({"matches_regex", "not_matches_regex"})
 
 
 def _regex_rule(node: Node, turn: Turn, operator_name: str, left: Any, pattern: Any) -> bool:
-    import regex
-
-    subject = format_value(left)[:MAX_REGEX_SUBJECT]
     try:
-        found = regex.search(format_value(pattern), subject, timeout=REGEX_TIMEOUT) is not None
-    except TimeoutError:
-        turn.warn(node, "A regular expression took too long; the rule counts as false.", pattern=pattern)
+        compiled = pattern_compile(format_value(pattern))
+    except PatternError as exc:
+        turn.warn(node, f"{exc} The rule counts as false.", pattern=format_value(pattern)[:200])
         return False
-    except (regex.error, ValueError, TypeError) as exc:
-        turn.warn(node, f"Invalid regular expression ({exc}); the rule counts as false.", pattern=pattern)
-        return False
+    found = compiled.search(format_value(left)[:MAX_REGEX_SUBJECT]) is not None
     return found if operator_name == "matches_regex" else not found
 
 
