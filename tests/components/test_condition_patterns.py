@@ -20,7 +20,12 @@ def regex_graph(pattern, operator="matches_regex") -> dict:
             node("check", "condition", branches=[{"id": "code", "match": "any", "rules": rules}]),
             node("end", "end"),
         ],
-        "edges": [edge("start", "ask"), edge("ask", "check"), edge("check", "end", "code"), edge("check", "end", "else")],
+        "edges": [
+            edge("start", "ask"),
+            edge("ask", "check"),
+            edge("check", "end", "code"),
+            edge("check", "end", "else"),
+        ],
         "variables": [{"name": "answer"}],
     }
 
@@ -75,7 +80,11 @@ def test_publishing_a_graph_saved_with_a_bad_pattern_is_refused_naming_node_and_
     response = auth_client.post(f"/api/chatbots/{chatbot.pk}/publish/", {}, format="json")
     assert response.status_code == 400
     (problem,) = response.json()
-    assert (problem["flow_id"], problem["node_id"], problem["code"]) == (chatbot.main_flow_id, "check", "invalid_config")
+    assert (problem["flow_id"], problem["node_id"], problem["code"]) == (
+        chatbot.main_flow_id,
+        "check",
+        "invalid_config",
+    )
     assert problem["message"].startswith("data.branches.0.rules.1.value: Branch 'code'")
     preview = auth_client.post(f"/api/chatbots/{chatbot.pk}/preview/", {}, format="json")
     assert preview.status_code == 400

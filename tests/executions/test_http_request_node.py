@@ -368,7 +368,17 @@ def test_variables_may_fill_the_host_and_port_with_host_name_characters(server):
 
 @pytest.mark.parametrize(
     "value",
-    ["127.0.0.1:9100/steal?", "evil.test/", "user@evil.test", "evil.test#", "evil.test?", "a\\b", "a%2Fb", "a b", ":80"],
+    [
+        "127.0.0.1:9100/steal?",
+        "evil.test/",
+        "user@evil.test",
+        "evil.test#",
+        "evil.test?",
+        "a\\b",
+        "a%2Fb",
+        "a b",
+        ":80",
+    ],
 )
 def test_a_value_in_the_host_part_with_other_characters_is_not_sent(server, network, value):
     handle, updates, log = call({"url": "http://{{region}}.api.example.test/v1"}, {"region": value})
