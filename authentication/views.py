@@ -23,8 +23,8 @@ from authentication.serializers import (
 )
 from authentication.stats import user_stats
 from config.parsers import SafeJSONParser
-from config.schema import ERR_400, ERR_401, ERR_429
-from config.throttling import IPScopedRateThrottle
+from config.schema import ERR_400, ERR_401, ERR_429, ERR_429_USER
+from config.throttling import IPScopedRateThrottle, UserScopedRateThrottle
 
 
 class RegisterView(APIView):
@@ -115,10 +115,13 @@ class ProfileView(APIView):
 
 
 class ChangePasswordView(APIView):
+    throttle_classes = [UserScopedRateThrottle]
+    throttle_scope = "change_password"
+
     @extend_schema(
         tags=["auth"],
         request=ChangePasswordSerializer,
-        responses={200: TokenPairSerializer, 400: ERR_400, 401: ERR_401},
+        responses={200: TokenPairSerializer, 400: ERR_400, 401: ERR_401, 429: ERR_429_USER},
         summary="Change your password; every older token stops working, a fresh pair is returned",
     )
     def post(self, request):

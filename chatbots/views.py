@@ -31,7 +31,8 @@ from config.contract import (
     ResultRowSerializer,
 )
 from config.renderers import CSVRenderer
-from config.schema import ERR_400, OWNER_ERRORS, WRITE_ERRORS, error_list_or_field_errors
+from config.schema import ERR_400, ERR_429_USER, OWNER_ERRORS, WRITE_ERRORS, error_list_or_field_errors
+from config.throttling import UserScopedRateThrottle
 from config.viewsets import OwnedModelViewSet, OwnedReadOnlyViewSet
 from executions import selectors as chat_data
 from executions import services as chat
@@ -128,9 +129,9 @@ class ChatbotViewSet(OwnedModelViewSet):
     @extend_schema(
         summary="Run the current draft as a preview session (kept out of results and analytics)",
         request=ChatStartSerializer,
-        responses={201: ChatTurnSerializer, 400: PUBLISH_400, **OWNER_ERRORS},
+        responses={201: ChatTurnSerializer, 400: PUBLISH_400, 429: ERR_429_USER, **OWNER_ERRORS},
     )
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], throttle_classes=[UserScopedRateThrottle], throttle_scope="preview")
     def preview(self, request, pk=None):
         chatbot = self.get_object()
         serializer = ChatStartSerializer(data=request.data)

@@ -11,6 +11,7 @@ ERR_404 = OpenApiResponse(DETAIL, description="Not found (or not yours).")
 ERR_409 = OpenApiResponse(DETAIL, description="Conflicts with the current state.")
 ERR_410 = OpenApiResponse(DETAIL, description="No longer available.")
 ERR_429 = OpenApiResponse(DETAIL, description="Too many requests from this address; see Retry-After.")
+ERR_429_USER = OpenApiResponse(DETAIL, description="Too many of these requests from your account; see Retry-After.")
 
 OWNER_ERRORS = {401: ERR_401, 404: ERR_404}
 WRITE_ERRORS = {400: ERR_400, 401: ERR_401, 404: ERR_404}

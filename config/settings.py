@@ -182,6 +182,12 @@ REST_FRAMEWORK = {
         "auth": config("THROTTLE_RATE_AUTH", default="20/min"),
         "chat_start": config("THROTTLE_RATE_CHAT_START", default="30/min"),
         "chat_reply": config("THROTTLE_RATE_CHAT_REPLY", default="120/min"),
+        # Per account: owner actions that send requests out or run the draft.
+        "test": config("THROTTLE_RATE_TEST", default="10/min"),
+        "test_api": config("THROTTLE_RATE_TEST_API", default="10/min"),
+        "test_webhook": config("THROTTLE_RATE_TEST_WEBHOOK", default="10/min"),
+        "preview": config("THROTTLE_RATE_PREVIEW", default="30/min"),
+        "change_password": config("THROTTLE_RATE_CHANGE_PASSWORD", default="5/min"),
     },
     # How many reverse proxies sit in front of the app: the client IP is taken that many
     # hops from the right of X-Forwarded-For, so a client cannot spoof it; 0 = REMOTE_ADDR.

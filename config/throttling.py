@@ -58,6 +58,18 @@ class IPScopedRateThrottle(SimpleRateThrottle):
         return max(1, int(self.window_end - self.now + 0.999))
 
 
+class UserScopedRateThrottle(IPScopedRateThrottle):
+    """The same counter per account: owner actions that send requests out or cost real work
+    (test sends, previews, password changes). The views require a login, so the caller is
+    always known; an anonymous caller would be counted by IP."""
+
+    def get_ident(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return f"user-{user.pk}"
+        return super().get_ident(request)
+
+
 def _redis_client():
     """A redis-py client on the default cache's (write) server when that cache is Django's Redis
     cache, one connection pool per process; else None."""
