@@ -293,6 +293,8 @@ SNAPSHOT_CACHE_SIZE = config("SNAPSHOT_CACHE_SIZE", default=256, cast=int)
 EXECUTION_LOG_LEVELS = config("EXECUTION_LOG_LEVELS", default="info,warning,error", cast=Csv())
 # Files visitors upload to file_upload inputs: largest size accepted by the chat API (MB).
 CHAT_UPLOAD_MAX_MB = config("CHAT_UPLOAD_MAX_MB", default=10, cast=int)
+# All the files of one conversation together (MB); a new upload past it is refused with 400.
+CHAT_UPLOAD_SESSION_MAX_MB = config("CHAT_UPLOAD_SESSION_MAX_MB", default=50, cast=int)
 
 # --- Secrets at rest (API connection credentials, webhook signing secrets) -------------------
 # Comma-separated Fernet keys; the first encrypts, all decrypt (rotation: put a new key first,

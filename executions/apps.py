@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete
 
 
 class ExecutionsConfig(AppConfig):
@@ -11,8 +12,10 @@ class ExecutionsConfig(AppConfig):
         from authentication.stats import stat_register
         from config.exceptions import Conflict, Gone, register_domain_error
         from executions import events, exceptions  # noqa: F401  (events connects its receivers)
-        from executions.models import ChatMessage, ChatSession
+        from executions.models import ChatMessage, ChatSession, ChatUpload
+        from executions.uploads import upload_file_delete
 
+        post_delete.connect(upload_file_delete, sender=ChatUpload, dispatch_uid="chat-upload-file")
         register_domain_error(exceptions.ChatbotUnavailable, NotFound)
         register_domain_error(exceptions.SessionNotFound, NotFound)
         register_domain_error(exceptions.OriginNotAllowed, PermissionDenied)

@@ -398,6 +398,14 @@ def session_get(session_id: str, *fields: str) -> ChatSession:
     return session
 
 
+def session_for_visitor(session_id: str, *fields: str, origin: str | None) -> ChatSession:
+    """session_get for a public endpoint: the page calling it must be one the bot may be
+    embedded on, as for start and reply (raises OriginNotAllowed)."""
+    session = session_get(session_id, "allowed_origins", *fields)
+    _check_origin(session.allowed_origins, origin)
+    return session
+
+
 class _IdleTooLong(Exception):
     pass
 
@@ -502,9 +510,9 @@ _REPLY_FIELDS = (
 )
 
 
-def session_read(session_id: str) -> dict:
+def session_read(session_id: str, *, origin: str | None = None) -> dict:
     """The session's Turn (no new messages), its pending input and the whole transcript."""
-    session = session_get(session_id, "id", "status", "state")
+    session = session_for_visitor(session_id, "id", "status", "state", origin=origin)
     transcript = [
         {
             "id": f"m{m.seq}",

@@ -24,7 +24,8 @@ from config.schema import ERR_400, ERR_404, ERR_409, ERR_410, ERR_429
 from config.throttling import IPScopedRateThrottle
 from executions import services, uploads
 
-SESSION_ERRORS = {404: ERR_404, 409: ERR_409, 410: ERR_410, 429: ERR_429}
+# 403: the page is not among the bot's allowed embed origins.
+SESSION_ERRORS = {403: ERR_404, 404: ERR_404, 409: ERR_409, 410: ERR_410, 429: ERR_429}
 
 
 class PublicChatView(APIView):
@@ -87,10 +88,10 @@ class ChatSessionView(PublicChatView):
     @extend_schema(
         tags=["chat"],
         summary="The session with its transcript (for reloads)",
-        responses={200: ChatSessionReadSerializer, 404: ERR_404, 429: ERR_429},
+        responses={200: ChatSessionReadSerializer, 403: ERR_404, 404: ERR_404, 429: ERR_429},
     )
     def get(self, request, session_id: str):
-        return Response(services.session_read(session_id))
+        return Response(services.session_read(session_id, origin=self._origin(request)))
 
 
 class ChatUploadView(PublicChatView):
@@ -106,7 +107,9 @@ class ChatUploadView(PublicChatView):
     def post(self, request, session_id: str):
         serializer = ChatUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        record = uploads.upload_create(session_id, upload=serializer.validated_data["file"])
+        record = uploads.upload_create(
+            session_id, upload=serializer.validated_data["file"], origin=self._origin(request)
+        )
         body = {
             "upload_id": record.token,
             "name": record.name,
