@@ -287,8 +287,15 @@ OUTBOUND_MAX_REDIRECTS = 3
 # --- Chat runtime -----------------------------------------------------------------------------
 # Non-blocking nodes one turn may execute before the session fails (a loop with no input).
 RUNNER_MAX_STEPS = config("RUNNER_MAX_STEPS", default=200, cast=int)
-# Published snapshots kept in each process's memory (they never change, so never go stale).
+# Published snapshots kept in each process's memory (they never change, so never go stale):
+# at most this many, and at most SNAPSHOT_CACHE_MB of them counted as JSON (in memory they
+# take a few times that). A snapshot larger than the whole budget is used without being kept.
 SNAPSHOT_CACHE_SIZE = config("SNAPSHOT_CACHE_SIZE", default=256, cast=int)
+SNAPSHOT_CACHE_MB = config("SNAPSHOT_CACHE_MB", default=64, cast=int)
+# A chatbot's draft graphs together (all flows' nodes, edges and variables as JSON, MB), and
+# how many flows it may have: a write past either is refused with 400.
+CHATBOT_MAX_GRAPH_MB = config("CHATBOT_MAX_GRAPH_MB", default=10, cast=int)
+CHATBOT_MAX_FLOWS = config("CHATBOT_MAX_FLOWS", default=100, cast=int)
 # Runner log levels written to ExecutionLog (debug adds one row per node and turn).
 EXECUTION_LOG_LEVELS = config("EXECUTION_LOG_LEVELS", default="info,warning,error", cast=Csv())
 # Files visitors upload to file_upload inputs: largest size accepted by the chat API (MB).

@@ -8,6 +8,7 @@ queries whatever the flow's size or the conversation's length.
 
 import hashlib
 import hmac
+import json
 import random
 import threading
 from collections import OrderedDict
@@ -41,25 +42,42 @@ from flows.models import FlowExecution
 
 # --- Snapshots ------------------------------------------------------------------------------
 
-_SNAPSHOTS: "OrderedDict[UUID, dict]" = OrderedDict()
+_SNAPSHOTS: "OrderedDict[UUID, tuple[dict, int]]" = OrderedDict()  # uid -> (snapshot, JSON bytes)
 _SNAPSHOTS_LOCK = threading.Lock()
+_snapshots_bytes = 0
 
 
 def snapshot_for_version(version_uid: UUID) -> dict:
     """The immutable snapshot of a version, from this process's cache (no query when cached).
 
-    Keyed by the version's uid, which is never reused, so an entry can never go stale."""
+    Keyed by the version's uid, which is never reused, so an entry can never go stale. The
+    cache holds at most SNAPSHOT_CACHE_SIZE snapshots and SNAPSHOT_CACHE_MB of them (as JSON),
+    least recently used out first."""
+    global _snapshots_bytes
     with _SNAPSHOTS_LOCK:
-        snapshot = _SNAPSHOTS.get(version_uid)
-        if snapshot is not None:
+        entry = _SNAPSHOTS.get(version_uid)
+        if entry is not None:
             _SNAPSHOTS.move_to_end(version_uid)
-            return snapshot
+            return entry[0]
     snapshot = ChatbotVersion.objects.values_list("snapshot", flat=True).get(uid=version_uid)
+    size = len(json.dumps(snapshot, separators=(",", ":")))
+    budget = settings.SNAPSHOT_CACHE_MB * 1024 * 1024
+    if size > budget:
+        return snapshot  # used for this turn, never kept: one bot must not empty the cache for all
     with _SNAPSHOTS_LOCK:
-        _SNAPSHOTS[version_uid] = snapshot
-        while len(_SNAPSHOTS) > settings.SNAPSHOT_CACHE_SIZE:
-            _SNAPSHOTS.popitem(last=False)
+        if version_uid not in _SNAPSHOTS:
+            _SNAPSHOTS[version_uid] = (snapshot, size)
+            _snapshots_bytes += size
+        while _SNAPSHOTS and (len(_SNAPSHOTS) > settings.SNAPSHOT_CACHE_SIZE or _snapshots_bytes > budget):
+            _, (_, dropped) = _SNAPSHOTS.popitem(last=False)
+            _snapshots_bytes -= dropped
     return snapshot
+
+
+def snapshot_cache_usage() -> tuple[int, int]:
+    """(snapshots, JSON bytes) held by this process's snapshot cache."""
+    with _SNAPSHOTS_LOCK:
+        return len(_SNAPSHOTS), _snapshots_bytes
 
 
 # --- Helpers --------------------------------------------------------------------------------
