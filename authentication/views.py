@@ -1,6 +1,5 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
@@ -22,7 +21,7 @@ from authentication.serializers import (
     UserSerializer,
 )
 from authentication.stats import user_stats
-from config.parsers import SafeJSONParser
+from config.parsers import SafeFormParser, SafeJSONParser, SafeMultiPartParser
 from config.schema import ERR_400, ERR_401, ERR_429, ERR_429_USER
 from config.throttling import IPScopedRateThrottle, UserScopedRateThrottle
 
@@ -95,7 +94,7 @@ class LogoutView(APIView):
 
 
 class ProfileView(APIView):
-    parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
+    parser_classes = [SafeJSONParser, SafeMultiPartParser, SafeFormParser]
 
     @extend_schema(tags=["auth"], responses={200: ProfileSerializer, 401: ERR_401}, summary="Your profile")
     def get(self, request):

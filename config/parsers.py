@@ -1,33 +1,58 @@
 import json
+import math
 
 from django.conf import settings
 
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+
+NUL = "\x00"
+NUL_MESSAGE = "NUL characters (\\u0000) are not accepted in text."
 
 
 def json_depth_exceeds(value, limit: int) -> bool:
     """True when containers nest deeper than `limit` (walked iteratively: no recursion)."""
+    return _json_problem(value, limit) == "depth"
+
+
+def _json_problem(value, limit: int) -> str | None:
+    """ "depth" when containers nest deeper than `limit`, "nul" when a string or key holds a NUL
+    character (PostgreSQL text and JSON cannot store one), else None. Iterative: no recursion."""
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
+        if isinstance(item, str):
+            if NUL in item:
+                return "nul"
+            continue
         if isinstance(item, dict):
+            if any(NUL in key for key in item):
+                return "nul"
             children = item.values()
         elif isinstance(item, list):
             children = item
         else:
             continue
         if depth > limit:
-            return True
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
-    return False
+            return "depth"
+        stack.extend((child, depth + 1) for child in children if isinstance(child, str | dict | list))
+    return None
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):  # 1e400 reads as infinity, which no JSON column stores
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return number
 
 
 class SafeJSONParser(JSONParser):
     """DRF's JSON parser, but hostile bodies are a 400, never a 500.
 
     The stock parser lets RecursionError (thousands of nested brackets) escape, and it
-    accepts NaN/Infinity, which PostgreSQL's JSON columns then refuse.
+    accepts NaN/Infinity, numbers too large for a float (1e400 becomes infinity) and NUL
+    characters, which PostgreSQL's text and JSON columns then refuse. This is the one place
+    that refuses them, for every JSON body of the API.
     """
 
     def parse(self, stream, media_type=None, parser_context=None):
@@ -38,15 +63,40 @@ class SafeJSONParser(JSONParser):
         except UnicodeDecodeError as exc:
             raise ParseError(f"JSON parse error - body is not valid {encoding}.") from exc
         try:
-            data = json.loads(raw, parse_constant=self._reject_constant)
+            data = json.loads(raw, parse_constant=self._reject_constant, parse_float=_finite_float)
         except RecursionError as exc:
             raise ParseError("JSON parse error - nested too deeply.") from exc
         except ValueError as exc:
             raise ParseError(f"JSON parse error - {exc}") from exc
-        if json_depth_exceeds(data, settings.MAX_JSON_DEPTH):
+        problem = _json_problem(data, settings.MAX_JSON_DEPTH)
+        if problem == "depth":
             raise ParseError(f"JSON parse error - nested deeper than {settings.MAX_JSON_DEPTH} levels.")
+        if problem == "nul":
+            raise ParseError(f"JSON parse error - {NUL_MESSAGE}")
         return data
 
     @staticmethod
     def _reject_constant(name):
         raise ValueError(f"{name} is not valid JSON")
+
+
+def query_has_nul(query) -> bool:
+    """Whether a QueryDict (query string or form fields) holds a NUL in a name or a value."""
+    return any(NUL in key or any(NUL in value for value in values) for key, values in query.lists())
+
+
+class _RefuseNulFields:
+    def parse(self, stream, media_type=None, parser_context=None):
+        parsed = super().parse(stream, media_type, parser_context)
+        # (File names need no check: Django drops their non-printable characters.)
+        if query_has_nul(getattr(parsed, "data", parsed)):
+            raise ParseError(NUL_MESSAGE)
+        return parsed
+
+
+class SafeMultiPartParser(_RefuseNulFields, MultiPartParser):
+    """Multipart bodies (the two uploads) refuse NUL characters in their fields."""
+
+
+class SafeFormParser(_RefuseNulFields, FormParser):
+    """Form bodies refuse NUL characters in fields."""

@@ -6,7 +6,6 @@ from a view, STYLE.md §5).
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
@@ -20,6 +19,7 @@ from config.contract import (
     ChatUploadSerializer,
     validated,
 )
+from config.parsers import SafeMultiPartParser
 from config.schema import ERR_400, ERR_404, ERR_409, ERR_410, ERR_429
 from config.throttling import IPScopedRateThrottle
 from executions import services, uploads
@@ -96,7 +96,7 @@ class ChatSessionView(PublicChatView):
 
 class ChatUploadView(PublicChatView):
     throttle_scope = "chat_reply"
-    parser_classes = [MultiPartParser]
+    parser_classes = [SafeMultiPartParser]
 
     @extend_schema(
         tags=["chat"],
