@@ -5,6 +5,9 @@ from django.db import models
 
 from django_filters import rest_framework as filters
 from django_filters.widgets import BooleanWidget
+from drf_spectacular.utils import extend_schema_field
+
+from config.fields import MAX_ID
 
 _BOOLEAN_WORDS = {"true", "false", "1", "0"}
 
@@ -33,13 +36,36 @@ class BooleanFilter(filters.BooleanFilter):
         super().__init__(*args, **kwargs)
 
 
+class _IdField(forms.IntegerField):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=MAX_ID, **kwargs)
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class RelatedIdFilter(filters.NumberFilter):
+    """A related object's integer id, checked for form only."""
+
+    field_class = _IdField
+
+
 class FilterSet(filters.FilterSet):
-    """The project's base FilterSet: model boolean fields filter strictly."""
+    """The project's base FilterSet: model boolean fields filter strictly, and a filter on a
+    related object (`?chatbot=`, `?session=`, `?webhook=`…) checks only the id's form (400 for
+    "abc") and never looks the object up: an id that does not exist and one that belongs to
+    someone else both give an empty list, so a filter cannot tell whether an object exists."""
 
     FILTER_DEFAULTS = {
         **filters.FilterSet.FILTER_DEFAULTS,
         models.BooleanField: {"filter_class": BooleanFilter},
     }
+
+    @classmethod
+    def filter_for_lookup(cls, field, lookup_type):
+        if isinstance(field, models.ForeignKey | models.OneToOneField) and lookup_type == "exact":
+            if isinstance(field.target_field, models.UUIDField):
+                return filters.UUIDFilter, {}
+            return RelatedIdFilter, {}
+        return super().filter_for_lookup(field, lookup_type)
 
 
 class FilterBackend(filters.DjangoFilterBackend):

@@ -209,7 +209,8 @@ def test_field_errors_raised_by_views_are_lists_of_messages_like_a_serializers(a
 def test_a_search_with_a_null_character_is_400_with_a_detail(auth_client):
     response = auth_client.get("/api/chatbots/?search=a%00b")
     assert response.status_code == 400
-    assert response.json() == {"detail": "Null characters are not allowed."}
+    assert list(response.json()) == ["detail"]
+    assert "NUL" in response.json()["detail"]
 
 
 @pytest.mark.parametrize("url", ["/api/executions/sessions/?is_preview=maybe", "/api/flows/templates/?is_public=2"])
