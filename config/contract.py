@@ -214,6 +214,15 @@ class DateRangeSerializer(serializers.Serializer):
     started_before = serializers.DateTimeField(required=False)
     status = serializers.ChoiceField(choices=["active", "completed", "failed", "expired"], required=False)
 
+    def to_internal_value(self, data):
+        # A query string's empty value would read as "not given"; it is not a date.
+        empty = {
+            name: ["Give a date-time, or leave the parameter out."] for name in self.fields if data.get(name) == ""
+        }
+        if empty:
+            raise serializers.ValidationError(empty)
+        return super().to_internal_value(data)
+
     def validate(self, attrs):
         after, before = attrs.get("started_after"), attrs.get("started_before")
         if after and before and after > before:

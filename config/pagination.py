@@ -1,7 +1,34 @@
+import re
+
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
+
+_POSITIVE_INTEGER = re.compile(r"[1-9][0-9]*")
 
 
 class StandardPagination(PageNumberPagination):
+    """Page-number pagination whose `page_size` is a positive integer or a 400 (DRF's own
+    quietly falls back to the default for `true`, `null` or a list); sizes above
+    `max_page_size` are capped."""
+
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_page_size(self, request):
+        values = request.query_params.getlist(self.page_size_query_param)
+        if not values:
+            return self.page_size
+        if len(values) > 1 or not _POSITIVE_INTEGER.fullmatch(values[0]):
+            raise ValidationError({self.page_size_query_param: ["A positive whole number, given once."]})
+        if len(values[0]) > 9:  # whatever its digits, more than the cap
+            return self.max_page_size
+        return min(int(values[0]), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["description"] = f"Results per page: 1 to {self.max_page_size} (more is capped)."
+        return parameters

@@ -42,7 +42,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "corsheaders",
-    # Ours, in dependency order (an app imports only apps above it)
+    # Ours: the project's framework settings (no models), then the apps in dependency order
+    # (an app imports only apps above it)
+    "config.apps.ProjectConfig",
     "authentication",
     "chatbots",
     "flows",

@@ -71,15 +71,19 @@ def seed() -> dict:
     doomed_template = FlowTemplate.objects.create(name="To delete", owner=owner, graph=form_graph())
     connection = ApiConnection.objects.create(owner=owner, name="API", base_url="https://api.example.com/v1")
     doomed_connection = ApiConnection.objects.create(owner=owner, name="Old", base_url="https://api.example.com")
-    webhook = Webhook.objects.create(owner=owner, name="Hook", url="https://hooks.example.com/", events=["session.started"])
-    doomed_webhook = Webhook.objects.create(owner=owner, name="Old", url="https://hooks.example.com/", events=["session.started"])
+    webhook = Webhook.objects.create(
+        owner=owner, name="Hook", url="https://hooks.example.com/", events=["session.started"]
+    )
+    doomed_webhook = Webhook.objects.create(
+        owner=owner, name="Old", url="https://hooks.example.com/", events=["session.started"]
+    )
     slack = IntegrationTemplate.objects.get(slug="slack")
     integration = Integration.objects.create(owner=owner, name="Slack", template=slack, events=["session.started"])
     doomed_integration = Integration.objects.create(owner=owner, name="Old", template=slack, events=["session.started"])
     delivery = WebhookEvent.objects.create(
         chatbot=bot, webhook=webhook, event_type="session.started", payload={}, next_attempt_at=timezone.now()
     )
-    log = IntegrationLog.objects.create(owner=owner, kind="webhook", webhook=webhook, url=webhook.url, method="POST")
+    log = IntegrationLog.objects.create(owner=owner, kind="delivery", webhook=webhook, url=webhook.url, method="POST")
 
     return {
         "token": str(RefreshToken.for_user(owner).access_token),

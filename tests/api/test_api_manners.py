@@ -220,6 +220,15 @@ def test_a_boolean_filter_that_is_neither_true_nor_false_is_400(auth_client, url
     assert list(response.json().values()) == [["Use true or false."]]
 
 
-@pytest.mark.parametrize("value", ["true", "FALSE", "1", "0", ""])
-def test_boolean_filters_take_true_false_1_0_or_nothing(auth_client, value):
+@pytest.mark.parametrize("value", ["true", "FALSE", "1", "0"])
+def test_boolean_filters_take_true_false_1_0(auth_client, value):
     assert auth_client.get(f"/api/executions/sessions/?is_preview={value}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query", ["is_preview=", "status=", "chatbot=", "started_after=", "page_size=", "page_size=true", "page_size=0"]
+)
+def test_a_filter_or_page_size_given_empty_or_of_the_wrong_type_is_400(auth_client, query):
+    response = auth_client.get(f"/api/executions/sessions/?{query}")
+    assert response.status_code == 400
+    assert query.split("=")[0] in response.json()
