@@ -115,6 +115,29 @@ def schemathesis_config(ids: dict, *, max_examples: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def run_and_summarise(command: list[str], *, cwd: Path) -> int:
+    """Run schemathesis, passing its output through, then print its figures as one plain line
+    ("fuzz: N passed, N failed, N skipped") that CI logs and people can read at a glance."""
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = []
+    for line in process.stdout:
+        sys.stdout.write(line)
+        output.append(line)
+    status = process.wait()
+    text = "".join(output)
+
+    def figure(pattern: str) -> int:
+        found = re.search(pattern, text)
+        return int(found.group(1)) if found else 0
+
+    operations, generated = figure(r"Tested: (\d+)"), figure(r"(\d+) generated")
+    passed, skipped = figure(r"(\d+) passed"), figure(r"(\d+) skipped")
+    failed = figure(r"(\d+) found \d+ unique failures") + figure(r"Runtime Error: (\d+)")
+    print(f"\nfuzz: {operations} operations, {generated} cases, exit status {status}")
+    print(f"fuzz: {passed} passed, {failed} failed, {skipped} skipped")
+    return status
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -208,7 +231,7 @@ def main() -> int:
         ]
         if args.seed is not None:
             command += ["--seed", str(args.seed)]
-        return subprocess.call(command + extra, cwd=work)
+        return run_and_summarise(command + extra, cwd=work)
     finally:
         if server is not None:
             server.terminate()
