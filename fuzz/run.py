@@ -126,13 +126,18 @@ def run_and_summarise(command: list[str], *, cwd: Path) -> int:
     status = process.wait()
     text = "".join(output)
 
-    def figure(pattern: str) -> int:
-        found = re.search(pattern, text)
+    cases = re.search(r"Test cases:\s*\n\s*(.*)", text)
+    totals = (
+        cases.group(1) if cases else ""
+    )  # "6739 generated, 6739 passed, 252 skipped" or "…, 8 found 9 unique failures…"
+
+    def figure(pattern: str, source: str = totals) -> int:
+        found = re.search(pattern, source)
         return int(found.group(1)) if found else 0
 
-    operations, generated = figure(r"Tested: (\d+)"), figure(r"(\d+) generated")
+    operations, generated = figure(r"Tested: (\d+)", text), figure(r"(\d+) generated")
     passed, skipped = figure(r"(\d+) passed"), figure(r"(\d+) skipped")
-    failed = figure(r"(\d+) found \d+ unique failures") + figure(r"Runtime Error: (\d+)")
+    failed = figure(r"(\d+) found") + figure(r"Runtime Error: (\d+)", text)
     print(f"\nfuzz: {operations} operations, {generated} cases, exit status {status}")
     print(f"fuzz: {passed} passed, {failed} failed, {skipped} skipped")
     return status
