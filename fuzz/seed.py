@@ -13,6 +13,7 @@ from components.services import chatbot_publish, flow_create
 from executions import services as chat
 from executions.models import ChatMessage, ChatUpload, ExecutionLog, UserInput, WebhookEvent
 from flows.models import FlowTemplate
+from integrations.crypto import secret_encrypt
 from integrations.models import ApiConnection, Integration, IntegrationLog, IntegrationTemplate, Webhook
 from tests.factories import ChatbotFactory, UserFactory, edge, form_graph, node
 
@@ -71,12 +72,9 @@ def seed() -> dict:
     doomed_template = FlowTemplate.objects.create(name="To delete", owner=owner, graph=form_graph())
     connection = ApiConnection.objects.create(owner=owner, name="API", base_url="https://api.example.com/v1")
     doomed_connection = ApiConnection.objects.create(owner=owner, name="Old", base_url="https://api.example.com")
-    webhook = Webhook.objects.create(
-        owner=owner, name="Hook", url="https://hooks.example.com/", events=["session.started"]
-    )
-    doomed_webhook = Webhook.objects.create(
-        owner=owner, name="Old", url="https://hooks.example.com/", events=["session.started"]
-    )
+    hook = {"url": "https://hooks.example.com/", "events": ["session.started"], "secret_encrypted": secret_encrypt("s")}
+    webhook = Webhook.objects.create(owner=owner, name="Hook", **hook)
+    doomed_webhook = Webhook.objects.create(owner=owner, name="Old", **hook)
     slack = IntegrationTemplate.objects.get(slug="slack")
     integration = Integration.objects.create(owner=owner, name="Slack", template=slack, events=["session.started"])
     doomed_integration = Integration.objects.create(owner=owner, name="Old", template=slack, events=["session.started"])

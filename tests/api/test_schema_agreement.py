@@ -4,6 +4,7 @@ found): JSON values of the wrong type are refused, and bodies have their documen
 import jsonschema
 import pytest
 
+from integrations.crypto import secret_encrypt
 from integrations.models import ApiConnection, Webhook
 from tests.factories import ChatbotFactory, published_bot
 
@@ -45,7 +46,9 @@ def response_schema(openapi, path: str, method: str, status: int) -> dict:
 def test_json_values_of_another_type_are_refused(auth_client, user, dns, method, url, body):
     dns.answers["a.example"] = ["93.184.215.14"]  # a public address: the outbound check passes
     bot = ChatbotFactory(owner=user)
-    webhook = Webhook.objects.create(owner=user, name="w", url="https://a.example/", events=["session.started"])
+    webhook = Webhook.objects.create(
+        owner=user, name="w", url="https://a.example/", events=["session.started"], secret_encrypted=secret_encrypt("s")
+    )
     before = (ApiConnection.objects.count(), Webhook.objects.values("is_active").get(), bot.description)
     response = getattr(auth_client, method)(url.format(bot=bot.pk, webhook=webhook.pk), body, format="json")
     assert response.status_code == 400
