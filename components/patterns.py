@@ -14,9 +14,12 @@ import re2
 from components.templating import PLACEHOLDER_RE
 
 MAX_PATTERN_LENGTH = 1000
-# Memory RE2 may use for one compiled pattern (program and match cache): bounds the few
-# patterns that are small to write and huge to compile, such as `((a{100}){100}){100}`.
-MAX_PATTERN_MEMORY = 1 << 20
+# Instructions of the compiled program: `.{0,1000}` is short to write and 9,000 instructions
+# long; a search may cost the subject's length times this (see handlers.condition).
+MAX_PROGRAM_SIZE = 5000
+# Memory RE2 may use for one pattern (its program and lazy DFA): enough for counted
+# repetitions to run as a DFA, so searches stay linear in practice.
+MAX_PATTERN_MEMORY = 8 << 20
 
 
 class PatternError(ValueError):
@@ -30,18 +33,23 @@ def _options() -> re2.Options:
     return options
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=16)  # x MAX_PATTERN_MEMORY at most
 def pattern_compile(pattern: str):
     """The compiled pattern (cached per process). Raises PatternError."""
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise PatternError(f"A regular expression holds at most {MAX_PATTERN_LENGTH} characters.")
     try:
-        return re2.compile(pattern, _options())
+        compiled = re2.compile(pattern, _options())
     except re2.error as exc:
         reason = exc.args[0] if exc.args else "invalid"
         if isinstance(reason, bytes):
             reason = reason.decode("utf-8", "replace")
         raise PatternError(f"Not a valid regular expression (RE2 syntax): {reason}.") from None
+    if compiled.programsize > MAX_PROGRAM_SIZE:
+        raise PatternError(
+            "This regular expression is too complex (large counted repetitions such as .{0,1000}); simplify it."
+        )
+    return compiled
 
 
 def pattern_template_error(template: str) -> str | None:

@@ -64,7 +64,7 @@ class Turn:
     """One turn's working state: a private copy of the variables and counters, and the bot
     messages, client actions and logs emitted so far."""
 
-    __slots__ = ("_debugged", "actions", "context", "counters", "logs", "messages", "variables")
+    __slots__ = ("_debugged", "actions", "context", "counters", "logs", "messages", "regex_work", "variables")
 
     def __init__(self, context: RunContext, variables: Mapping, counters: Mapping) -> None:
         self.context = context
@@ -74,6 +74,8 @@ class Turn:
         self.actions: list[dict[str, Any]] = []
         self.logs: list[LogEntry] = []
         self._debugged: set[str] = set()
+        # Regular-expression work done this turn (see handlers.condition): bounded per turn.
+        self.regex_work = 0
 
     @property
     def now(self) -> datetime:

@@ -18,8 +18,13 @@ from executions.runner.registry import register
 from executions.runner.templating import format_value
 from executions.runner.turn import Node, Outcome, Turn
 
-# Only the subject's start is searched; RE2's time grows linearly with it.
-MAX_REGEX_SUBJECT = 200_000
+# Only the subject's start is searched.
+MAX_REGEX_SUBJECT = 100_000
+# RE2's time is linear in the subject, times the pattern's program size at worst (when its
+# lazy DFA runs out of memory and it falls back to simulating the NFA, about 25 ns a step). A
+# turn may spend this many steps (characters searched x program size, a few seconds at worst,
+# far less in practice) on all its rules together, however many conditions and rules it meets.
+MAX_REGEX_WORK_PER_TURN = 50_000_000
 
 
 def _equals(left: Any, right: Any) -> bool:
@@ -74,7 +79,19 @@ def _regex_rule(node: Node, turn: Turn, operator_name: str, left: Any, pattern: 
     except PatternError as exc:
         turn.warn(node, f"{exc} The rule counts as false.", pattern=format_value(pattern)[:200])
         return False
-    found = compiled.search(format_value(left)[:MAX_REGEX_SUBJECT]) is not None
+    subject = format_value(left)[:MAX_REGEX_SUBJECT]
+    work = (len(subject) + 1) * compiled.programsize
+    if turn.regex_work + work > MAX_REGEX_WORK_PER_TURN:
+        if turn.regex_work <= MAX_REGEX_WORK_PER_TURN:  # said once per turn
+            turn.warn(
+                node,
+                "This turn's regular expressions have searched as much as a turn may; "
+                "this rule and the turn's later ones count as false.",
+            )
+            turn.regex_work = MAX_REGEX_WORK_PER_TURN + 1
+        return False
+    turn.regex_work += work
+    found = compiled.search(subject) is not None
     return found if operator_name == "matches_regex" else not found
 
 
