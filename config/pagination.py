@@ -7,13 +7,22 @@ _POSITIVE_INTEGER = re.compile(r"[1-9][0-9]*")
 
 
 class StandardPagination(PageNumberPagination):
-    """Page-number pagination whose `page_size` is a positive integer or a 400 (DRF's own
-    quietly falls back to the default for `true`, `null` or a list); sizes above
-    `max_page_size` are capped."""
+    """Page-number pagination whose `page` and `page_size` are positive integers or a 400
+    (DRF's own quietly reads `page=` as the first page and `page_size=true`, `null` or a list
+    as the default size); sizes above `max_page_size` are capped, a page past the end is a 404."""
 
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+    last_page_strings = ()  # the schema says a page is a number
+
+    def get_page_number(self, request, paginator):
+        values = request.query_params.getlist(self.page_query_param)
+        if not values:
+            return 1
+        if len(values) > 1 or not _POSITIVE_INTEGER.fullmatch(values[0]):
+            raise ValidationError({self.page_query_param: ["A positive whole number, given once."]})
+        return values[0]
 
     def get_page_size(self, request):
         values = request.query_params.getlist(self.page_size_query_param)

@@ -136,8 +136,9 @@ def run_and_summarise(command: list[str], *, cwd: Path) -> int:
         return int(found.group(1)) if found else 0
 
     operations, generated = figure(r"Tested: (\d+)", text), figure(r"(\d+) generated")
-    passed, skipped = figure(r"(\d+) passed"), figure(r"(\d+) skipped")
-    failed = figure(r"(\d+) found") + figure(r"Runtime Error: (\d+)", text)
+    skipped, found = figure(r"(\d+) skipped"), figure(r"(\d+) found")
+    passed = figure(r"(\d+) passed") or max(0, generated - found)
+    failed = found + figure(r"Runtime Error: (\d+)", text)
     print(f"\nfuzz: {operations} operations, {generated} cases, exit status {status}")
     print(f"fuzz: {passed} passed, {failed} failed, {skipped} skipped")
     return status

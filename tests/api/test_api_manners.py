@@ -226,7 +226,18 @@ def test_boolean_filters_take_true_false_1_0(auth_client, value):
 
 
 @pytest.mark.parametrize(
-    "query", ["is_preview=", "status=", "chatbot=", "started_after=", "page_size=", "page_size=true", "page_size=0"]
+    "query",
+    [
+        "is_preview=",
+        "status=",
+        "chatbot=",
+        "started_after=",
+        "page_size=",
+        "page_size=true",
+        "page_size=0",
+        "page=",
+        "page=last",
+    ],
 )
 def test_a_filter_or_page_size_given_empty_or_of_the_wrong_type_is_400(auth_client, query):
     response = auth_client.get(f"/api/executions/sessions/?{query}")
