@@ -114,6 +114,8 @@ class ProfileSerializer(serializers.ModelSerializer):
 class ProfileUpdateSerializer(serializers.Serializer):
     """Shape only; the service validates time zones, preference keys and the picture."""
 
+    first_name = serializers.CharField(max_length=150, allow_blank=True, required=False)
+    last_name = serializers.CharField(max_length=150, allow_blank=True, required=False)
     bio = serializers.CharField(max_length=1000, allow_blank=True, required=False)
     timezone = serializers.CharField(max_length=64, required=False)
     settings = serializers.DictField(required=False)
@@ -133,8 +135,19 @@ class ProfileUpdateSerializer(serializers.Serializer):
         return attrs
 
 
+class AccountDeleteSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        write_only=True, max_length=128, style={"input_type": "password"}, help_text="Your current password."
+    )
+
+
 class ChangePasswordSerializer(serializers.Serializer):
-    old_password = serializers.CharField(write_only=True, max_length=128)
+    old_password = serializers.CharField(
+        write_only=True,
+        max_length=128,
+        required=False,
+        help_text="Required unless the account has no password yet (made through a sign-in provider).",
+    )
     new_password = serializers.CharField(write_only=True, max_length=128)
     new_password_confirm = serializers.CharField(write_only=True, max_length=128)
 

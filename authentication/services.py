@@ -43,21 +43,27 @@ def user_register(*, username: str, email: str, password: str) -> User:
     return user
 
 
-def user_change_password(user: User, *, old_password: str, new_password: str) -> None:
-    """Change the password. Every token issued before carries the old password's hash and is refused from now on."""
-    if not user.check_password(old_password):
-        raise ValidationError({"old_password": "The current password is wrong."})
+def user_change_password(user: User, *, old_password: str | None = None, new_password: str) -> None:
+    """Change the password. Every token issued before carries the old password's hash and is refused from now on.
+
+    An account made through a sign-in provider has no password: it sets its first one without `old_password`.
+    """
+    if user.has_usable_password():
+        if not old_password:
+            raise ValidationError({"old_password": "This field is required."})
+        if not user.check_password(old_password):
+            raise ValidationError({"old_password": "The current password is wrong."})
     _validate_new_password(new_password, user=user, field="new_password")
     user.set_password(new_password)
     user.save(update_fields=["password"])
 
 
-def _validate_timezone(name: str) -> None:
+def timezone_check(name: str) -> None:
     if name not in zoneinfo.available_timezones():
         raise ValidationError({"timezone": f"{name!r} is not a time zone of the IANA database (e.g. Europe/Lisbon)."})
 
 
-def _validate_notification_preferences(preferences: dict) -> None:
+def notification_preferences_check(preferences: dict) -> None:
     unknown = sorted(set(preferences) - set(NOTIFICATION_DEFAULTS))
     if unknown:
         known = ", ".join(NOTIFICATION_DEFAULTS)
@@ -71,6 +77,8 @@ def _validate_notification_preferences(preferences: dict) -> None:
 def profile_update(
     profile: UserProfile,
     *,
+    first_name: str | None = None,
+    last_name: str | None = None,
     bio: str | None = None,
     timezone: str | None = None,
     settings: dict | None = None,
@@ -78,7 +86,15 @@ def profile_update(
     avatar=None,
     remove_avatar: bool = False,
 ) -> UserProfile:
-    """Apply a partial profile update; `settings` and `notification_preferences` merge into what is stored."""
+    """Apply a partial profile update; `settings` and `notification_preferences` merge into what is stored.
+    `first_name` and `last_name` are the user's."""
+    names = {name: value for name, value in (("first_name", first_name), ("last_name", last_name)) if value is not None}
+    if names:
+        user = profile.user
+        for name, value in names.items():
+            setattr(user, name, value.strip())
+        user.full_clean(exclude=[f.name for f in user._meta.fields if f.name not in names])
+        user.save(update_fields=list(names))
     old_avatar = profile.avatar.name if profile.avatar else None
     processed_avatar = None
     if avatar is not None:
@@ -89,7 +105,7 @@ def profile_update(
     if bio is not None:
         profile.bio = bio
     if timezone is not None:
-        _validate_timezone(timezone)
+        timezone_check(timezone)
         profile.timezone = timezone
     if settings is not None:
         merged = {**profile.settings, **settings}
@@ -97,7 +113,7 @@ def profile_update(
             raise ValidationError({"settings": "Settings may hold at most 16 KB."})
         profile.settings = merged
     if notification_preferences is not None:
-        _validate_notification_preferences(notification_preferences)
+        notification_preferences_check(notification_preferences)
         profile.notification_preferences = {**profile.notification_preferences, **notification_preferences}
     if remove_avatar:
         profile.avatar = None
@@ -110,3 +126,14 @@ def profile_update(
         storage = profile.avatar.storage
         transaction.on_commit(lambda: storage.delete(old_avatar))
     return profile
+
+
+@transaction.atomic
+def user_delete(user: User, *, password: str) -> None:
+    """Delete the account and everything it owns: chatbots with their flows, versions, sessions
+    and uploaded files, templates, connections, webhooks, integrations, the avatar. Files go
+    once the deletion has committed (the models' post_delete receivers). Every token of the
+    user stops working. Raises ValidationError (nothing changes) when the password is wrong."""
+    if not user.check_password(password):
+        raise ValidationError({"password": "The password is wrong."})
+    user.delete()

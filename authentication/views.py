@@ -7,7 +7,9 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from authentication import services
+from authentication.api_tokens.auth import JWT_ONLY_AUTH, NotByApiToken
 from authentication.serializers import (
+    AccountDeleteSerializer,
     AuthResponseSerializer,
     ChangePasswordSerializer,
     LoginSerializer,
@@ -22,11 +24,12 @@ from authentication.serializers import (
 )
 from authentication.stats import user_stats
 from config.parsers import SafeFormParser, SafeJSONParser, SafeMultiPartParser
-from config.schema import ERR_400, ERR_401, ERR_429, ERR_429_USER
+from config.schema import DETAIL, ERR_400, ERR_401, ERR_429, ERR_429_USER
 from config.throttling import IPScopedRateThrottle, UserScopedRateThrottle
 
 
 class RegisterView(APIView):
+    authentication_classes = []  # open to anyone: credentials are neither needed nor read
     permission_classes = [permissions.AllowAny]
     throttle_classes = [IPScopedRateThrottle]
     throttle_scope = "auth"
@@ -112,23 +115,46 @@ class ProfileView(APIView):
         profile = services.profile_update(request.user.profile, **serializer.validated_data)
         return Response(ProfileSerializer(profile, context={"request": request}).data)
 
+    @extend_schema(
+        tags=["auth"],
+        request={"application/json": ProfileUpdateSerializer, "multipart/form-data": ProfileUpdateSerializer},
+        responses={200: ProfileSerializer, 400: ERR_400, 401: ERR_401},
+        summary="Update your profile (as PATCH: the fields you leave out keep their values)",
+    )
+    def put(self, request):
+        return self.patch(request)
+
+    @extend_schema(
+        tags=["auth"],
+        request=AccountDeleteSerializer,
+        responses={204: None, 400: ERR_400, 401: ERR_401},
+        summary="Delete your account and everything it owns (confirm with your password)",
+    )
+    def delete(self, request):
+        serializer = AccountDeleteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.user_delete(request.user, password=serializer.validated_data["password"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 class ChangePasswordView(APIView):
+    permission_classes = [permissions.IsAuthenticated, NotByApiToken]
     throttle_classes = [UserScopedRateThrottle]
     throttle_scope = "change_password"
 
     @extend_schema(
+        auth=JWT_ONLY_AUTH,
         tags=["auth"],
         request=ChangePasswordSerializer,
-        responses={200: TokenPairSerializer, 400: ERR_400, 401: ERR_401, 429: ERR_429_USER},
-        summary="Change your password; every older token stops working, a fresh pair is returned",
+        responses={200: TokenPairSerializer, 400: ERR_400, 401: ERR_401, 403: DETAIL, 429: ERR_429_USER},
+        summary="Change (or set a first) password; every older token stops working, a fresh pair is returned",
     )
     def post(self, request):
         serializer = ChangePasswordSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.user_change_password(
             request.user,
-            old_password=serializer.validated_data["old_password"],
+            old_password=serializer.validated_data.get("old_password"),
             new_password=serializer.validated_data["new_password"],
         )
         return Response(services.token_pair_for(request.user))

@@ -1,12 +1,19 @@
-"""`make bench`: chat throughput against a bare DRF endpoint, served the same way, in one run.
+"""`make bench`: chat reply throughput against the durable-turn floor and a bare endpoint.
 
-- Serves the project with gunicorn (2 workers) on a throwaway database: a fresh PostgreSQL
-  database when DATABASE_URL points at PostgreSQL, else a temporary SQLite file.
-- Drives concurrent clients (threads, each with its own HTTP connection) at a bare DRF
-  endpoint and through chat start + replies, in alternating short rounds so that a shared
-  machine's drift in speed falls on both alike; reports requests/s, p50 and p99 for both, the
-  ratio over all rounds and each round's ratio.
-- Counts SQL queries per reply for 10-, 1,000- and 10,000-node flows.
+- Serves the project with gunicorn on a throwaway database (a fresh PostgreSQL database when
+  DATABASE_URL points at PostgreSQL, else a temporary SQLite file), with the production
+  settings' worker class (gthread) unless told otherwise.
+- Loads it with wrk (a C load generator: Python client threads saturate before the server
+  does) and a Lua script, at four endpoints in alternating short rounds, so that a shared
+  machine's drift in speed falls on all alike:
+  * `bare`: a DRF view that parses a JSON body and answers JSON, no database;
+  * `floor`: the durable-turn floor, the least any chat turn must cost: one read of a session
+    row and one committed compare-and-swap write that inserts a message;
+  * `reply`: chat replies on a 10-node bot, and `reply 10k` on a 10,000-node bot.
+  It reports requests/s, p50 and p99 for each, reply/floor and floor/bare ratios over all
+  rounds and per round, and reply 10k/reply.
+- Counts the database statements and network round trips of one reply for 10-, 1,000- and
+  10,000-node flows.
 - On Linux, also reports the CPU time the gunicorn processes spent per request (not the
   database server's, nor the load generator's, which share the same cores), and how much of
   the machine's CPU sat idle during each measurement: idle time means something waited
@@ -17,7 +24,6 @@ Figures, not assertions; compare ratios measured side by side, never absolute ti
 
 import argparse
 import base64
-import http.client
 import json
 import os
 import shutil
@@ -25,13 +31,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+import urllib.request
 import uuid
-from urllib.parse import urlparse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+SESSIONS_PER_ENDPOINT = 64
 
 
 def prepare_database(env: dict) -> tuple[dict, callable]:
@@ -55,125 +61,80 @@ def prepare_database(env: dict) -> tuple[dict, callable]:
 
 
 def seed(env: dict) -> dict:
-    """Migrate, publish bots of 10, 1,000 and 10,000 nodes, and count queries per reply."""
+    """Migrate, publish bots of 10, 1,000 and 10,000 nodes, count what one reply costs, and
+    start the sessions the load will reply to."""
     os.environ.update(env)
     import django
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     from rest_framework.test import APIClient
 
     from tests.factories import UserFactory, loop_graph, published_bot
+    from tests.roundtrips import count_round_trips
 
     call_command("migrate", verbosity=0)
     user = UserFactory()
     client = APIClient()
-    bots, queries = {}, {}
+    bots, costs = {}, {}
+
+    def start(public_id: str) -> str:
+        return client.post(f"/api/flows/public/{public_id}/start/", {}, format="json").json()["session_id"]
+
     for size in (10, 1000, 10_000):
         bot = published_bot(owner=user, graph=loop_graph(size - 6))
         bots[size] = bot.public_id
-        session = client.post(f"/api/flows/public/{bot.public_id}/start/", {}, format="json").json()["session_id"]
+        session = start(bot.public_id)
         client.post(f"/api/flows/public/sessions/{session}/reply/", {"value": "warm"}, format="json")
-        with CaptureQueriesContext(connection) as captured:
+        with count_round_trips() as counted:
             client.post(f"/api/flows/public/sessions/{session}/reply/", {"value": "count me"}, format="json")
-        queries[size] = len(captured)
-    return {"bots": bots, "queries": queries}
+        costs[size] = counted
+    sessions = {
+        "floor": [start(bots[10]) for _ in range(SESSIONS_PER_ENDPOINT)],
+        "reply": [start(bots[10]) for _ in range(SESSIONS_PER_ENDPOINT)],
+        "reply 10k": [start(bots[10_000]) for _ in range(SESSIONS_PER_ENDPOINT)],
+    }
+    return {"bots": bots, "costs": costs, "sessions": sessions}
 
 
-class Load:
-    def __init__(self, base: str, threads: int):
-        parsed = urlparse(base)
-        self.host, self.port = parsed.hostname, parsed.port
-        self.threads = threads
-
-    def _post(self, conn, path: str, body: dict) -> tuple[int, dict, float]:
-        payload = json.dumps(body)
-        started = time.perf_counter()
-        conn.request("POST", path, payload, {"Content-Type": "application/json"})
-        response = conn.getresponse()
-        data = response.read()
-        return response.status, (json.loads(data) if data else {}), time.perf_counter() - started
-
-    def _timed(self, conn, path: str, body: dict, latencies: list[float]) -> int:
-        """POST expecting 200: its latency goes to `latencies`; returns 1 if it failed, else 0."""
-        status, _, took = self._post(conn, path, body)
-        if status != 200:
-            return 1
-        latencies.append(took)
-        return 0
-
-    def run(self, worker, seconds: float) -> dict:
-        """`worker(conn, deadline, latencies)` loops until the deadline and returns its failures;
-        all clients run at once for `seconds`."""
-        latencies: list[float] = []
-        errors = [0]
-        lock = threading.Lock()
-        deadline = time.perf_counter() + seconds
-
-        def loop():
-            conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
-            mine, failed = [], 0
-            try:
-                failed = worker(conn, deadline, mine)
-            finally:
-                conn.close()
-                with lock:
-                    latencies.extend(mine)
-                    errors[0] += failed
-
-        started = time.perf_counter()
-        pool = [threading.Thread(target=loop) for _ in range(self.threads)]
-        for thread in pool:
-            thread.start()
-        for thread in pool:
-            thread.join()
-        return {"latencies": latencies, "errors": errors[0], "elapsed": time.perf_counter() - started}
-
-    def bare(self, seconds: float) -> dict:
-        def worker(conn, deadline, latencies):
-            failed = 0
-            while time.perf_counter() < deadline:
-                failed += self._timed(conn, "/bench/bare/", {"value": "hello"}, latencies)
-            return failed
-
-        return self.run(worker, seconds)
-
-    def chat(self, public_id: str, seconds: float, replies_per_session: int = 50) -> dict:
-        """Each client starts a session and replies to it up to `replies_per_session` times,
-        again and again until the deadline; only replies are timed (the figure the goal is
-        about)."""
-
-        def worker(conn, deadline, latencies):
-            failed = 0
-            while time.perf_counter() < deadline:
-                status, turn, _ = self._post(conn, f"/api/flows/public/{public_id}/start/", {})
-                if status != 201:
-                    failed += 1
-                    continue
-                path = f"/api/flows/public/sessions/{turn['session_id']}/reply/"
-                for n in range(replies_per_session):
-                    if time.perf_counter() >= deadline:
-                        break
-                    failed += self._timed(conn, path, {"value": f"answer {n}"}, latencies)
-            return failed
-
-        return self.run(worker, seconds)
+def wrk(base: str, paths_file: str, body: str, *, seconds: float, connections: int, threads: int) -> dict:
+    """One wrk run POSTing `body` to the paths listed in `paths_file`, in turn."""
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--timeout",
+        "30s",
+        "-s",
+        os.path.join(ROOT, "bench", "post.lua"),
+        base,
+        "--",
+        paths_file,
+        body,
+    ]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    figures = json.loads(output.strip().splitlines()[-1])
+    figures["elapsed"] = figures["duration_us"] / 1e6
+    return figures
 
 
 def summary(runs: list[dict]) -> dict:
-    """Requests/s, p50 and p99 over several runs of one endpoint."""
-    latencies = sorted(latency for run in runs for latency in run["latencies"])
+    """Requests/s over several runs of one endpoint; p50 and p99 as the median of the runs'."""
     elapsed = sum(run["elapsed"] for run in runs)
+    requests = sum(run["requests"] for run in runs)
     return {
-        "requests": len(latencies),
-        "errors": sum(run["errors"] for run in runs),
-        "per_second": len(latencies) / elapsed,
-        "p50_ms": 1000 * statistics.median(latencies) if latencies else 0,
-        "p99_ms": 1000 * latencies[int(len(latencies) * 0.99) - 1] if latencies else 0,
+        "requests": requests,
+        "errors": sum(run["errors"] + run["status_errors"] for run in runs),
+        "per_second": requests / elapsed if elapsed else 0.0,
+        "p50_ms": statistics.median(run["p50_us"] for run in runs) / 1000,
+        "p99_ms": statistics.median(run["p99_us"] for run in runs) / 1000,
     }
+
+
+def per_second(run: dict) -> float:
+    return run["requests"] / run["elapsed"] if run["elapsed"] else 0.0
 
 
 def process_cpu_seconds(root_pid: int) -> float | None:
@@ -204,14 +165,12 @@ def machine_idle_ticks() -> tuple[int, int] | None:
 
 
 def wait_until_up(base: str, timeout: float = 30) -> None:
-    parsed = urlparse(base)
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
-            conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310 (local URL)
+                if response.status == 200:
+                    return
         except OSError:
             time.sleep(0.2)
     raise RuntimeError("gunicorn did not come up")
@@ -219,14 +178,19 @@ def wait_until_up(base: str, timeout: float = 30) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--threads", type=int, default=16, help="concurrent clients")
-    parser.add_argument("--seconds", type=float, default=15, help="time spent measuring each endpoint")
+    parser.add_argument("--connections", type=int, default=16, help="concurrent wrk connections")
+    parser.add_argument("--wrk-threads", type=int, default=1, help="wrk threads")
+    parser.add_argument("--seconds", type=float, default=20, help="time spent measuring each endpoint")
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds the time is split into")
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--gunicorn-threads", type=int, default=1, help="threads per gunicorn worker (gthread)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--worker-class", default="gthread", help="gunicorn worker class (gthread, sync)")
+    parser.add_argument("--gunicorn-threads", type=int, default=4, help="threads per gunicorn worker (gthread)")
     args = parser.parse_args()
     if args.rounds < 1 or args.seconds <= 0:
         parser.error("--rounds must be at least 1 and --seconds positive")
+    if shutil.which("wrk") is None:
+        parser.error("wrk is not installed (Debian: apt-get install wrk)")
 
     env = {
         **os.environ,
@@ -240,9 +204,19 @@ def main() -> None:
     }
     env, cleanup = prepare_database(env)
     server = None
+    folder = tempfile.mkdtemp(prefix="chatbench-paths-")
     try:
         seeded = seed(env)
         base = f"http://127.0.0.1:{args.port}"
+        paths = {"bare": ["/bench/bare/"] * SESSIONS_PER_ENDPOINT}
+        paths["floor"] = [f"/bench/floor/{session}/" for session in seeded["sessions"]["floor"]]
+        for name in ("reply", "reply 10k"):
+            paths[name] = [f"/api/flows/public/sessions/{session}/reply/" for session in seeded["sessions"][name]]
+        files = {}
+        for name, lines in paths.items():
+            files[name] = os.path.join(folder, name.replace(" ", "_") + ".txt")
+            with open(files[name], "w") as handle:
+                handle.write("\n".join(lines) + "\n")
         server = subprocess.Popen(
             [
                 sys.executable,
@@ -250,7 +224,9 @@ def main() -> None:
                 "gunicorn",
                 "bench.wsgi",
                 "--workers",
-                "2",
+                str(args.workers),
+                "--worker-class",
+                args.worker_class,
                 "--threads",
                 str(args.gunicorn_threads),
                 "--bind",
@@ -262,18 +238,20 @@ def main() -> None:
             env=env,
         )
         wait_until_up(base)
-        load = Load(base, args.threads)
-        load.chat(seeded["bots"][10], 1.0, replies_per_session=2)  # warm both workers' snapshot caches
-        # Alternate short rounds of each endpoint so that a shared machine's drift in speed
-        # falls on both alike; the ratio is computed over all rounds.
-        measures = {"bare": load.bare, "chat": lambda seconds: load.chat(seeded["bots"][10], seconds)}
-        runs = {name: [] for name in measures}
-        cpu_seconds = dict.fromkeys(measures, 0.0)
-        idle_ticks = {name: [0, 0] for name in measures}
+        body = json.dumps({"value": "hello"})
+
+        def measure(name: str, seconds: float) -> dict:
+            return wrk(base, files[name], body, seconds=seconds, connections=args.connections, threads=args.wrk_threads)
+
+        for name in paths:  # warm up every worker: imports, snapshot caches, prepared statements
+            measure(name, 1)
+        runs = {name: [] for name in paths}
+        cpu_seconds = dict.fromkeys(paths, 0.0)
+        idle_ticks = {name: [0, 0] for name in paths}
         for _ in range(args.rounds):
-            for name, measure in measures.items():
+            for name in paths:
                 cpu, idle = process_cpu_seconds(server.pid), machine_idle_ticks()
-                runs[name].append(measure(args.seconds / args.rounds))
+                runs[name].append(measure(name, args.seconds / args.rounds))
                 cpu_after, idle_after = process_cpu_seconds(server.pid), machine_idle_ticks()
                 if cpu is None or cpu_after is None:
                     cpu_seconds[name] = None
@@ -282,39 +260,51 @@ def main() -> None:
                 if idle is not None and idle_after is not None:
                     idle_ticks[name][0] += idle_after[0] - idle[0]
                     idle_ticks[name][1] += idle_after[1] - idle[1]
-        bare, chat = summary(runs["bare"]), summary(runs["chat"])
-        for name, figures in (("bare", bare), ("chat", chat)):
+        figures = {name: summary(runs[name]) for name in paths}
+        for name, values in figures.items():
             if cpu_seconds[name] is not None:
-                figures["cpu_ms"] = 1000 * cpu_seconds[name] / max(1, figures["requests"])
+                values["cpu_ms"] = 1000 * cpu_seconds[name] / max(1, values["requests"])
             if idle_ticks[name][1]:
-                figures["idle_pct"] = 100 * idle_ticks[name][0] / idle_ticks[name][1]
-        round_ratios = sorted(
-            100 * (len(c["latencies"]) / c["elapsed"]) / max(1e-9, len(b["latencies"]) / b["elapsed"])
-            for b, c in zip(runs["bare"], runs["chat"], strict=True)
-        )
+                values["idle_pct"] = 100 * idle_ticks[name][0] / idle_ticks[name][1]
+
         vendor = "postgresql" if env["DATABASE_URL"].startswith("postgres") else "sqlite"
+        threads = f" x {args.gunicorn_threads} threads" if args.worker_class == "gthread" else ""
         print(
-            f"database: {vendor}; gunicorn 2 workers x {args.gunicorn_threads} threads; "
-            f"{args.threads} clients; {args.seconds:g} s per endpoint in {args.rounds} alternating rounds; "
+            f"database: {vendor}; gunicorn {args.workers} {args.worker_class} workers{threads}; "
+            f"wrk {args.wrk_threads} thread(s), {args.connections} connections; "
+            f"{args.seconds:g} s per endpoint in {args.rounds} alternating rounds; "
             f"runner logs kept: {env['EXECUTION_LOG_LEVELS']}"
         )
-        for label, figures in (("bare DRF endpoint", bare), ("chat reply", chat)):
+        for name, values in figures.items():
             print(
-                f"{label:>18}: {figures['per_second']:8.1f} req/s  p50 {figures['p50_ms']:6.1f} ms  "
-                f"p99 {figures['p99_ms']:6.1f} ms  ({figures['requests']} requests, {figures['errors']} errors)"
-                + (f"  server CPU {figures['cpu_ms']:.2f} ms/request" if "cpu_ms" in figures else "")
-                + (f"  machine idle {figures['idle_pct']:.0f}%" if "idle_pct" in figures else "")
+                f"{name:>10}: {values['per_second']:8.1f} req/s  p50 {values['p50_ms']:6.2f} ms  "
+                f"p99 {values['p99_ms']:6.2f} ms  ({values['requests']} requests, {values['errors']} errors)"
+                + (f"  server CPU {values['cpu_ms']:.2f} ms/request" if "cpu_ms" in values else "")
+                + (f"  machine idle {values['idle_pct']:.0f}%" if "idle_pct" in values else "")
             )
-        print(
-            f"reply throughput = {100 * chat['per_second'] / bare['per_second']:.0f}% of the bare endpoint's "
-            f"(rounds: {', '.join(f'{ratio:.0f}%' for ratio in round_ratios)})"
-        )
-        for size, count in seeded["queries"].items():
-            print(f"queries per reply, {size:>6}-node flow: {count}")
+
+        def ratio(numerator: str, denominator: str) -> str:
+            overall = 100 * figures[numerator]["per_second"] / max(1e-9, figures[denominator]["per_second"])
+            rounds = sorted(
+                100 * per_second(a) / max(1e-9, per_second(b))
+                for a, b in zip(runs[numerator], runs[denominator], strict=True)
+            )
+            return f"{overall:.0f}% (rounds: {', '.join(f'{r:.0f}%' for r in rounds)})"
+
+        print(f"reply / floor     = {ratio('reply', 'floor')}")
+        print(f"floor / bare      = {ratio('floor', 'bare')}")
+        print(f"reply / bare      = {ratio('reply', 'bare')}")
+        print(f"reply 10k / reply = {ratio('reply 10k', 'reply')}")
+        for size, counted in seeded["costs"].items():
+            print(
+                f"one reply, {size:>6}-node flow: {counted.statements} SQL statements, "
+                f"{counted.round_trips} database round trips"
+            )
     finally:
         if server is not None:
             server.terminate()
             server.wait(timeout=10)
+        shutil.rmtree(folder, True)
         cleanup()
 
 

@@ -4,9 +4,28 @@ from django.core.exceptions import ValidationError
 
 from jsonschema import Draft202012Validator
 
-COLOR = {"type": "string", "pattern": "^#(?:[0-9a-fA-F]{3}){1,2}$"}
-HTTP_URL = {"type": "string", "maxLength": 2048, "pattern": "^(https?://[^\\s]+)?$"}
-ORIGIN = {"type": "string", "maxLength": 255, "pattern": "^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$"}
+from config.jsonschema_errors import pattern_described, schema_errors
+
+COLOR = {
+    "type": "string",
+    "pattern": pattern_described("^#(?:[0-9a-fA-F]{3}){1,2}$", "a color such as #2563eb or #fff"),
+}
+HTTP_URL = {
+    "type": "string",
+    "maxLength": 2048,
+    "pattern": pattern_described(
+        "^(https?://[^\\s]+)?$", "an http(s) URL such as https://example.com/logo.png, or empty"
+    ),
+}
+ORIGIN = {
+    "type": "string",
+    "maxLength": 255,
+    "pattern": pattern_described(
+        "^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$",
+        "an origin such as https://example.com: scheme, host and optional port, no path",
+    ),
+}
+FONT_FAMILY = pattern_described("^[A-Za-z0-9 ,'-]*$", "font names: letters, digits, spaces, commas, quotes and dashes")
 
 APPEARANCE_SCHEMA = {
     "type": "object",
@@ -20,7 +39,7 @@ APPEARANCE_SCHEMA = {
         "text_color": {**COLOR, "default": "#111827"},
         "bot_bubble_color": {**COLOR, "default": "#f3f4f6"},
         "user_bubble_color": {**COLOR, "default": "#2563eb"},
-        "font_family": {"type": "string", "maxLength": 100, "pattern": "^[A-Za-z0-9 ,'-]*$", "default": ""},
+        "font_family": {"type": "string", "maxLength": 100, "pattern": FONT_FAMILY, "default": ""},
         "position": {"enum": ["left", "right"], "default": "right"},
     },
 }
@@ -32,7 +51,20 @@ BEHAVIOR_SCHEMA = {
         "typing_delay_ms": {"type": "integer", "minimum": 0, "maximum": 10_000, "default": 600},
         "session_timeout_minutes": {"type": "integer", "minimum": 1, "maximum": 525_600, "default": 1440},
         "allowed_origins": {"type": "array", "items": ORIGIN, "maxItems": 50, "uniqueItems": True, "default": []},
-        "save_results": {"type": "boolean", "default": True},
+        "save_results": {
+            "type": "boolean",
+            "default": True,
+            "description": (
+                "Off: once a conversation ends, its answers, transcript, uploads and logs are deleted and it is "
+                "left out of results; analytics still count it."
+            ),
+        },
+        "debug_logging": {
+            "type": "boolean",
+            "default": False,
+            "description": "On: every node a conversation executes writes a debug log entry with its timing "
+            "(previews always do).",
+        },
     },
 }
 
@@ -52,12 +84,19 @@ def options_clean(kind: str, value: object, *, current: dict | None = None) -> d
     naming the field."""
     if not isinstance(value, dict):
         raise ValidationError({kind: "Must be a JSON object."})
+    if kind == "behavior" and "allowed_origins" in value:
+        value = {**value, "allowed_origins": origins_normalise(value["allowed_origins"])}
     merged = {**options_defaults(kind), **(current or {}), **value}
-    errors = {}
-    for error in _VALIDATORS[kind].iter_errors(merged):
-        path = ".".join(str(p) for p in error.absolute_path) or kind
-        field = f"{kind}.{path}" if path != kind else kind
-        errors.setdefault(field, []).append(error.message)
+    errors = schema_errors(_VALIDATORS[kind], merged, prefix=kind)
     if errors:
         raise ValidationError(errors)
     return merged
+
+
+def origins_normalise(origins: object) -> object:
+    """Origins as browsers send them in the Origin header: lower-case, no trailing slash,
+    each once. Anything that is not a list of strings is left for the schema to refuse."""
+    if not isinstance(origins, list) or not all(isinstance(origin, str) for origin in origins):
+        return origins
+    normalised = [origin.strip().rstrip("/").lower() for origin in origins]
+    return list(dict.fromkeys(normalised))

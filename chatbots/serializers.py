@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from chatbots.models import Chatbot, ChatbotVersion
 from chatbots.options import APPEARANCE_SCHEMA, BEHAVIOR_SCHEMA
+from config.contract import GraphSerializer
 
 
 # The settings are validated by chatbots.options against these JSON Schemas; the API schema
@@ -106,3 +107,77 @@ class ChatbotVersionDetailSerializer(ChatbotVersionSerializer):
     class Meta(ChatbotVersionSerializer.Meta):
         fields = [*ChatbotVersionSerializer.Meta.fields, "snapshot"]
         read_only_fields = fields
+
+
+# --- Import and export (documentation shapes: the importers in components build the bodies) ---
+
+
+class ImportWarningSerializer(serializers.Serializer):
+    block_id = serializers.CharField(allow_null=True, help_text="The source block, or null for the whole file.")
+    type = serializers.CharField(allow_null=True, help_text="The source block's type.")
+    message = serializers.CharField()
+
+
+class LeftOutBlockSerializer(serializers.Serializer):
+    block_id = serializers.CharField()
+    type = serializers.CharField()
+
+
+class ImportReportSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(choices=["typebot", "chatbot-builder"], help_text="The file's format.")
+    source_version = serializers.CharField(help_text='Typebot\'s "6"/"6.1", or our format version.')
+    warnings = ImportWarningSerializer(many=True, help_text="What changed or was lost on the way.")
+    renamed_variables = serializers.DictField(
+        child=serializers.CharField(), help_text="Variable names that are not valid here → the names they got."
+    )
+    left_out = LeftOutBlockSerializer(many=True, help_text="Blocks with no counterpart (each has a warning too).")
+
+
+class ChatbotImportSerializer(ChatbotSerializer):
+    import_report = ImportReportSerializer(read_only=True)
+
+    class Meta(ChatbotSerializer.Meta):
+        fields = [*ChatbotSerializer.Meta.fields, "import_report"]
+        read_only_fields = fields
+
+
+class ChatbotImportFileSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The export file (JSON): Typebot's, or one of ours.")
+
+
+class ExportedChatbotSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=2000, allow_blank=True)
+    appearance = AppearanceField()
+    behavior = BehaviorField()
+
+
+class ExportedFlowSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text='The flow\'s key in the file ("f1"); flow_link nodes name flows by it.')
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=2000, allow_blank=True)
+    is_main = serializers.BooleanField()
+    settings = serializers.DictField()
+    graph = GraphSerializer()
+
+
+class ChatbotExportSerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=["chatbot-builder"])
+    format_version = serializers.IntegerField(help_text="1; a newer server reads older versions.")
+    exported_at = serializers.DateTimeField(required=False)
+    chatbot = ExportedChatbotSerializer()
+    flows = ExportedFlowSerializer(many=True)
+
+
+class TypebotExportSerializer(serializers.Serializer):
+    """The parts of Typebot's export the import reads (anything else in the file is ignored)."""
+
+    version = serializers.ChoiceField(choices=["6", "6.1"])
+    id = serializers.CharField(required=False, help_text="Typebot links to this id (or `current`) stay in the bot.")
+    name = serializers.CharField(required=False)
+    events = serializers.ListField(child=serializers.DictField(), help_text="The start event and its edge.")
+    groups = serializers.ListField(child=serializers.DictField(), help_text="{id, title, graphCoordinates, blocks}")
+    edges = serializers.ListField(child=serializers.DictField(), help_text="{id, from, to: {groupId, blockId?}}")
+    variables = serializers.ListField(child=serializers.DictField(), help_text="{id, name, value?}")
+    settings = serializers.DictField(required=False)
+    theme = serializers.DictField(required=False)

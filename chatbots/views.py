@@ -1,19 +1,30 @@
+from django.conf import settings
 from django.db.models import Count
 from django.http import StreamingHttpResponse
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-# Upward calls (STYLE.md §5): the builder operations that touch the draft graph live in
+# Upward calls (a view may call a higher app's service): the builder operations that touch the draft graph live in
 # components; the URLs live here.
 from chatbots import services
 from chatbots.models import Chatbot, ChatbotVersion
 from chatbots.serializers import (
     ChatbotCreateSerializer,
+    ChatbotExportSerializer,
+    ChatbotImportFileSerializer,
+    ChatbotImportSerializer,
     ChatbotSerializer,
     ChatbotUpdateSerializer,
     ChatbotVersionDetailSerializer,
@@ -21,8 +32,11 @@ from chatbots.serializers import (
     CloneSerializer,
     PublishErrorSerializer,
     PublishSerializer,
+    TypebotExportSerializer,
 )
 from components import services as builder
+from components.importers import native as chatbot_files
+from components.importers import services as importers
 from config.contract import (
     AnalyticsSerializer,
     ChatStartSerializer,
@@ -30,8 +44,10 @@ from config.contract import (
     DateRangeSerializer,
     ResultRowSerializer,
 )
+from config.exceptions import PayloadTooLarge
+from config.parsers import SafeJSONParser, SafeMultiPartParser, json_safe_loads
 from config.renderers import CSVRenderer
-from config.schema import ERR_400, ERR_429_USER, OWNER_ERRORS, WRITE_ERRORS, error_list_or_field_errors
+from config.schema import DETAIL, ERR_400, ERR_429_USER, OWNER_ERRORS, WRITE_ERRORS, error_list_or_field_errors
 from config.throttling import UserScopedRateThrottle
 from config.viewsets import OwnedModelViewSet, OwnedReadOnlyViewSet
 from executions import selectors as chat_data
@@ -42,6 +58,12 @@ PUBLISH_400 = error_list_or_field_errors(
     PublishErrorSerializer,
     "What blocks publishing the draft, one item per problem (or field errors for a malformed body).",
 )
+IMPORT_DOCUMENT = PolymorphicProxySerializer(
+    component_name="ChatbotImportDocument",
+    serializers=[TypebotExportSerializer, ChatbotExportSerializer],
+    resource_type_field_name=None,
+)
+ERR_413 = OpenApiResponse(DETAIL, description="The file is larger than CHATBOT_IMPORT_MAX_BYTES.")
 
 
 @extend_schema_view(
@@ -118,6 +140,53 @@ class ChatbotViewSet(OwnedModelViewSet):
         serializer.is_valid(raise_exception=True)
         clone = builder.chatbot_clone(chatbot, owner=request.user, **serializer.validated_data)
         return self._respond(clone, status.HTTP_201_CREATED)
+
+    # --- Files: import (Typebot exports and ours) and export ----------------------------------
+
+    def _import_document(self, request):
+        limit = settings.CHATBOT_IMPORT_MAX_BYTES
+        too_large = PayloadTooLarge(f"The file is larger than {limit} bytes.")
+        if request.content_type.startswith("multipart/form-data"):
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise ValidationError({"file": "Send the export file as `file` (or the JSON itself as the body)."})
+            if upload.size > limit:
+                raise too_large
+            try:
+                return json_safe_loads(upload.read())
+            except ParseError as exc:
+                raise ValidationError({"file": str(exc.detail)}) from exc
+        if int(request.META.get("CONTENT_LENGTH") or 0) > limit:
+            raise too_large
+        return request.data
+
+    @extend_schema(
+        summary="Import a chatbot as a new draft: a Typebot export (version 6 or 6.1) or one of our exports",
+        description=(
+            "The export as the JSON body, or as a multipart `file`. Creates a draft chatbot (nothing is "
+            "created when the file is refused) and answers with it and an `import_report`: what was renamed, "
+            "changed or left out. Typebot blocks map to our components as the README's table says."
+        ),
+        request={"application/json": IMPORT_DOCUMENT, "multipart/form-data": ChatbotImportFileSerializer},
+        responses={201: ChatbotImportSerializer, 400: ERR_400, 401: OWNER_ERRORS[401], 413: ERR_413},
+    )
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[SafeJSONParser, SafeMultiPartParser])
+    def import_file(self, request):
+        chatbot, report = importers.chatbot_import(request.user, document=self._import_document(request))
+        chatbot = self.get_queryset().get(pk=chatbot.pk)
+        body = ChatbotSerializer(chatbot, context=self.get_serializer_context()).data
+        return Response({**body, "import_report": report}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="The chatbot and every flow's draft graph as one versioned JSON document (our import format)",
+        responses={200: ChatbotExportSerializer, **OWNER_ERRORS},
+    )
+    @action(detail=True, methods=["get"])
+    def export(self, request, pk=None):
+        chatbot = self.get_object()
+        response = Response(chatbot_files.chatbot_export(chatbot))
+        response["Content-Disposition"] = f'attachment; filename="chatbot-{chatbot.pk}.json"'
+        return response
 
     # --- Runtime views: the runner and the chat data live in executions (upward calls) -----
 

@@ -18,9 +18,10 @@ class ComponentsConfig(AppConfig):
     def ready(self) -> None:
         from rest_framework.exceptions import ValidationError
 
-        from components.exceptions import GraphValidationError, PublishValidationError
+        from components.exceptions import GraphValidationError, ImportRefused, PublishValidationError
         from config.exceptions import StructuredBadRequest, register_domain_error
 
         register_domain_error(PublishValidationError, StructuredBadRequest)
         register_domain_error(GraphValidationError, ValidationError)
+        register_domain_error(ImportRefused, ValidationError)
         post_migrate.connect(_sync_catalog, sender=self, dispatch_uid="components_sync_catalog")

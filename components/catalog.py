@@ -1,4 +1,4 @@
-"""The component catalog: every node type of CONTRACT §2, with its JSON Schema, handles and
+"""The component catalog: every node type (docs/components.md), with its JSON Schema, handles and
 which variables it reads and writes.
 
 This module is the single source of truth. The data migration copies it into
@@ -12,6 +12,7 @@ from typing import Any
 
 from components.patterns import MAX_PATTERN_LENGTH, pattern_template_error
 from components.templating import VARIABLE_NAME_PATTERN, expression_variables, strings_in, template_variables
+from config.jsonschema_errors import pattern_described
 
 CATEGORIES = [
     {"slug": "event", "name": "Events", "description": "Where a flow begins.", "icon": "flag", "order": 1},
@@ -47,7 +48,10 @@ OPTIONAL_VARIABLE = {
     "maxLength": 64,
     "default": "",
 }
-HANDLE_ID = {"type": "string", "pattern": r"^[A-Za-z0-9_-]{1,64}$"}
+HANDLE_ID = {
+    "type": "string",
+    "pattern": pattern_described(r"^[A-Za-z0-9_-]{1,64}$", "an id of letters, digits, _ and - (at most 64)"),
+}
 TEMPLATED_TEXT = {"type": "string", "maxLength": 10_000}
 TEMPLATED_URL = {"type": "string", "maxLength": 2048}
 
@@ -144,7 +148,7 @@ class ComponentType:
         return {name: prop["default"] for name, prop in self.config_schema["properties"].items() if "default" in prop}
 
 
-def _choice_type(type_name: str, label: str, description: str, icon: str) -> ComponentType:
+def _choice_type(type_name: str, label: str, description: str, icon: str, **extra) -> ComponentType:
     """choice and picture_choice: the same config; single choice branches per option id."""
     return ComponentType(
         type_name,
@@ -157,6 +161,15 @@ def _choice_type(type_name: str, label: str, description: str, icon: str) -> Com
                 "Please pick one of the options.",
                 options={"type": "array", "items": OPTION, "maxItems": 100, "default": []},
                 multiple={"type": "boolean", "default": False},
+                dynamic_variable={
+                    **OPTIONAL_VARIABLE,
+                    "description": (
+                        "A variable holding a list: when it has items, they are the options (each item its "
+                        "label and value, in order; at most 100) instead of `options`, and the answer "
+                        "follows `default`."
+                    ),
+                },
+                **extra,
             )
         ),
         outputs=("default",),
@@ -271,7 +284,11 @@ _TYPES: list[ComponentType] = [
         _schema(
             _input_props(
                 "This phone number doesn't seem to be valid. Can you type it again?",
-                default_country={"type": "string", "pattern": "^([A-Z]{2})?$", "default": ""},
+                default_country={
+                    "type": "string",
+                    "pattern": pattern_described("^([A-Z]{2})?$", "a two-letter country code such as PT, or empty"),
+                    "default": "",
+                },
             )
         ),
         blocking=True,
@@ -319,7 +336,16 @@ _TYPES: list[ComponentType] = [
         blocking=True,
     ),
     _choice_type("choice", "Buttons", "Buttons to pick from; single choice branches per option.", "list"),
-    _choice_type("picture_choice", "Picture choice", "Like buttons, with a picture per option.", "image"),
+    _choice_type(
+        "picture_choice",
+        "Picture choice",
+        "Like buttons, with a picture per option.",
+        "image",
+        dynamic_image_variable={
+            **OPTIONAL_VARIABLE,
+            "description": "With `dynamic_variable`: a list of picture URLs, one per item, in the same order.",
+        },
+    ),
     ComponentType(
         "rating",
         "input",
@@ -346,7 +372,13 @@ _TYPES: list[ComponentType] = [
                 "This file can't be accepted. Please try another one.",
                 allowed_types={
                     "type": "array",
-                    "items": {"type": "string", "pattern": r"^[a-z0-9.+-]+/[a-z0-9.+*-]+$|^\.[a-z0-9]{1,10}$"},
+                    "items": {
+                        "type": "string",
+                        "pattern": pattern_described(
+                            r"^[a-z0-9.+-]+/[a-z0-9.+*-]+$|^\.[a-z0-9]{1,10}$",
+                            "a MIME type such as image/png or image/*, or an extension such as .pdf",
+                        ),
+                    },
                     "maxItems": 50,
                     "default": [],
                     "description": "MIME types (image/png, image/*) or extensions (.pdf); empty = any.",
@@ -413,7 +445,16 @@ _TYPES: list[ComponentType] = [
             {
                 "variable": VARIABLE,
                 "operation": {"enum": SET_VARIABLE_OPERATIONS, "default": "value"},
-                "value": {"type": "string", "maxLength": 2000, "default": ""},
+                "value": {
+                    "type": "string",
+                    "maxLength": 2000,
+                    "default": "",
+                    "description": (
+                        "`value`/`append`: templated text. `expression`: arithmetic and text over variables, "
+                        "named bare (`score + 10`) or as in templates (`{{score}} + 10`); what the evaluator "
+                        "would refuse is refused on save."
+                    ),
+                },
             },
             required=["variable"],
         ),
@@ -493,7 +534,15 @@ _TYPES: list[ComponentType] = [
                     "items": {
                         "type": "object",
                         "properties": {
-                            "path": {"type": "string", "minLength": 1, "maxLength": 500},
+                            "path": {
+                                "type": "string",
+                                "minLength": 1,
+                                "maxLength": 500,
+                                "description": (
+                                    "Dotted path into the JSON response body (`items.0.name`); `$` is the whole "
+                                    "body, `status` the status code, `headers.<name>` a header."
+                                ),
+                            },
                             "variable": VARIABLE,
                         },
                         "required": ["path", "variable"],
@@ -551,7 +600,7 @@ def variables_written(type_name: str, config: dict) -> set[str]:
 
 def variables_read(type_name: str, config: dict) -> set[str]:
     """Variables a node reads: `{{placeholders}}` anywhere in its config, condition rules,
-    expressions. Raises SyntaxError for an expression that does not parse."""
+    expressions. Raises SyntaxError for an expression the evaluator would refuse."""
     names: set[str] = set()
     if type_name == "set_variable" and config.get("operation") == "expression":
         names |= expression_variables(config.get("value") or "")
@@ -565,6 +614,8 @@ def variables_read(type_name: str, config: dict) -> set[str]:
                     names.add(rule["variable"])
     if type_name == "set_variable" and config.get("operation") == "append" and config.get("variable"):
         names.add(config["variable"])
+    if type_name in ("choice", "picture_choice"):
+        names |= {config[key] for key in ("dynamic_variable", "dynamic_image_variable") if config.get(key)}
     return names
 
 
@@ -613,7 +664,7 @@ def semantic_errors(type_name: str, config: dict) -> list[tuple[str, str]]:
         try:
             expression_variables(config.get("value") or "")
         except SyntaxError as exc:
-            errors.append(("value", f"The expression does not parse: {exc.msg}."))
+            errors.append(("value", f"The expression is not valid: {exc.msg}."))
     if type_name == "jump" and not config.get("target"):
         errors.append(("target", "Choose the node to jump to."))
     return [e for e in errors if e]

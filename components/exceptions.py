@@ -12,3 +12,12 @@ class GraphValidationError(Exception):
     def __init__(self, detail: dict):
         super().__init__("The graph is invalid.")
         self.detail = detail
+
+
+class ImportRefused(Exception):
+    """A chatbot file cannot be imported (malformed, of an unknown format or too large); nothing
+    was created. `detail` names what is wrong: {"<where in the file>": ["message"]}."""
+
+    def __init__(self, detail: dict[str, list[str] | str | dict]):
+        super().__init__("The file cannot be imported.")
+        self.detail = detail

@@ -1,5 +1,5 @@
 """The draft graph of a flow: checking a whole graph, saving it in a constant number of
-queries, and reading it back in the CONTRACT §1 shape.
+queries, and reading it back in the shape of docs/graph.md.
 
 Every write path (the graph PUT, single node/edge/variable endpoints, bulk node operations,
 templates, cloning) goes through `graph_save`, so the same invariants hold whichever way the
@@ -25,6 +25,7 @@ from components.catalog import COMPONENT_TYPES, output_handles, semantic_errors,
 from components.exceptions import GraphValidationError
 from components.models import ComponentConnection, ComponentInstance, ComponentVariable
 from components.templating import VARIABLE_NAME_RE
+from config.jsonschema_errors import schema_errors
 from flows.models import Flow
 
 ID_RE_PATTERN = r"^[A-Za-z0-9_.:-]{1,100}$"
@@ -43,17 +44,7 @@ def config_errors(type_name: str, data: Any) -> dict[str, list[str]]:
     if not isinstance(data, dict):
         return {"data": ["Must be a JSON object."]}
     merged = {**COMPONENT_TYPES[type_name].defaults(), **data}
-    errors: dict[str, list[str]] = {}
-    for error in _validator(type_name).iter_errors(merged):
-        path = [str(p) for p in error.absolute_path]
-        if error.validator == "required":
-            missing = error.message.split("'")[1] if "'" in error.message else ""
-            path.append(missing)
-        elif error.validator == "additionalProperties":
-            extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-            path.append(extra[0] if extra else "")
-        key = ".".join(["data", *[p for p in path if p]])
-        errors.setdefault(key, []).append(error.message)
+    errors = schema_errors(_validator(type_name), merged, prefix="data")
     if not errors:
         for field_name, message in semantic_errors(type_name, merged):
             errors.setdefault(f"data.{field_name}", []).append(message)
@@ -66,7 +57,7 @@ def config_with_defaults(type_name: str, data: dict) -> dict:
 
 @dataclass
 class GraphDraft:
-    """A whole flow graph in memory, as plain CONTRACT §1 dicts."""
+    """A whole flow graph in memory, as plain dicts (docs/graph.md)."""
 
     nodes: list[dict] = field(default_factory=list)
     edges: list[dict] = field(default_factory=list)
@@ -77,7 +68,7 @@ class GraphDraft:
 
 
 def graph_json_bytes(graph: dict) -> int:
-    """A graph's size: its CONTRACT §1 dict as compact JSON, in bytes (UTF-8)."""
+    """A graph's size: its {nodes, edges, variables} dict as compact JSON, in bytes (UTF-8)."""
     return len(json.dumps(graph, separators=(",", ":"), ensure_ascii=False, default=str).encode())
 
 
@@ -223,15 +214,31 @@ def graph_save(flow: Flow, draft: GraphDraft) -> GraphDraft:
     """Check `draft` and make it the flow's graph, in one transaction.
 
     The flow row is locked first, so concurrent writers of one flow take turns. Queries do
-    not grow with the graph's size: a fixed handful of selects, deletes, one bulk update and
-    bulk inserts. Nodes and edges that stay keep their primary keys. Raises GraphValidationError
-    (and changes nothing) when the graph is invalid.
+    not grow with the graph's size: a fixed handful of selects, deletes, bulk updates and
+    bulk inserts. Every node, edge and variable row that stays keeps its primary key (a node
+    by its node id, an edge by its edge id even when re-pointed, a variable by its name), so a
+    builder holding those ids can go on using them after any write. Raises
+    GraphValidationError (and changes nothing) when the graph is invalid.
     """
     draft = graph_check(draft)
     size = graph_json_bytes(draft.as_dict())
     Flow.objects.select_for_update().filter(pk=flow.pk).values_list("pk").first()
     _check_chatbot_size(flow, size)
+    _nodes_save(flow, draft)
+    _variables_save(flow, draft)
+    flow.variables = [{"name": v["name"], "default": v.get("default")} for v in draft.variables]
+    flow.graph_bytes = size
+    flow.save(update_fields=["variables", "graph_bytes", "updated_at"])
+    return draft
 
+
+NODE_FIELDS = ["type", "label", "position_x", "position_y", "config"]
+
+
+def _nodes_save(flow: Flow, draft: GraphDraft) -> None:
+    """Nodes and edges. The order avoids every transient conflict: stale edges go first; nodes
+    are added and changed; re-pointed edges move (their old ends still exist, so no cascade
+    takes them); then stale nodes go, and new edges come last, onto handles now free."""
     existing_nodes = {n.node_id: n for n in ComponentInstance.objects.filter(flow=flow)}
     existing_edges = {
         edge_id: (pk, source, handle, target)
@@ -240,17 +247,10 @@ def graph_save(flow: Flow, draft: GraphDraft) -> GraphDraft:
         )
     }
     desired_edges = {e["id"]: (e["source"], e["source_handle"], e["target"]) for e in draft.edges}
-
-    # Edges first: removed or re-pointed edges go, so no kept edge touches a node that goes.
-    kept_edges = {key for key, (_, *ends) in existing_edges.items() if desired_edges.get(key) == tuple(ends)}
-    stale_edges = [pk for key, (pk, *_) in existing_edges.items() if key not in kept_edges]
+    stale_edges = [pk for key, (pk, *_) in existing_edges.items() if key not in desired_edges]
     if stale_edges:
         ComponentConnection.objects.filter(pk__in=stale_edges).delete()
-    stale_nodes = [n.pk for key, n in existing_nodes.items() if key not in {node["id"] for node in draft.nodes}]
-    if stale_nodes:
-        ComponentInstance.objects.filter(pk__in=stale_nodes).delete()
 
-    node_fields = ["type", "label", "position_x", "position_y", "config"]
     changed, new, node_pks, now = [], [], {}, timezone.now()
     for node in draft.nodes:
         position = node.get("position") or {}
@@ -268,35 +268,75 @@ def graph_save(flow: Flow, draft: GraphDraft) -> GraphDraft:
             new.append(obj)
             continue
         obj.pk = node_pks[node["id"]] = current.pk
-        if any(getattr(current, f) != getattr(obj, f) for f in node_fields):
+        if any(getattr(current, f) != getattr(obj, f) for f in NODE_FIELDS):
             obj.updated_at = now
             changed.append(obj)
     if changed:
-        ComponentInstance.objects.bulk_update(changed, [*node_fields, "updated_at"])
+        ComponentInstance.objects.bulk_update(changed, [*NODE_FIELDS, "updated_at"])
     if new:
         ComponentInstance.objects.bulk_create(new)
         node_pks.update({obj.node_id: obj.pk for obj in new})
 
-    new_edges = [
+    moved = [
         ComponentConnection(
-            flow=flow,
-            edge_id=key,
+            pk=existing_edges[key][0],
             source_id=node_pks[source],
             source_handle=handle,
             target_id=node_pks[target],
         )
         for key, (source, handle, target) in desired_edges.items()
-        if key not in kept_edges
+        if key in existing_edges and existing_edges[key][1:] != (source, handle, target)
+    ]
+    if moved:
+        _edges_move(moved, existing_edges, node_pks)
+
+    desired_nodes = {node["id"] for node in draft.nodes}
+    stale_nodes = [n.pk for key, n in existing_nodes.items() if key not in desired_nodes]
+    if stale_nodes:
+        ComponentInstance.objects.filter(pk__in=stale_nodes).delete()
+
+    new_edges = [
+        ComponentConnection(
+            flow=flow, edge_id=key, source_id=node_pks[source], source_handle=handle, target_id=node_pks[target]
+        )
+        for key, (source, handle, target) in desired_edges.items()
+        if key not in existing_edges
     ]
     if new_edges:
         ComponentConnection.objects.bulk_create(new_edges)
 
-    ComponentVariable.objects.filter(flow=flow).delete()
-    ComponentVariable.objects.bulk_create(_usage_rows(flow, draft))
-    flow.variables = [{"name": v["name"], "default": v.get("default")} for v in draft.variables]
-    flow.graph_bytes = size
-    flow.save(update_fields=["variables", "graph_bytes", "updated_at"])
-    return draft
+
+def _edges_move(moved: list[ComponentConnection], existing: dict, node_pks: dict[str, int]) -> None:
+    """Re-point edges in place. When one moves onto a handle another moving edge still holds
+    (two edges swapping handles), they are parked on handles no real node has first: one
+    edge per handle is checked row by row, not at the end of the statement."""
+    fields = ["source_id", "source_handle", "target_id"]
+    by_pk = {pk: (source, handle) for pk, source, handle, _ in existing.values()}
+    held = {(node_pks.get(by_pk[edge.pk][0]), by_pk[edge.pk][1]) for edge in moved}
+    if any((edge.source_id, edge.source_handle) in held for edge in moved):
+        parked = [ComponentConnection(pk=edge.pk, source_handle=f"~{edge.pk}") for edge in moved]
+        ComponentConnection.objects.bulk_update(parked, ["source_handle"])
+    ComponentConnection.objects.bulk_update(moved, fields)
+
+
+def _variables_save(flow: Flow, draft: GraphDraft) -> None:
+    existing = {row.name: row for row in ComponentVariable.objects.filter(flow=flow)}
+    desired = _usage_rows(flow, draft)
+    fields = ["default", "declared", "read_by", "written_by"]
+    changed, new = [], []
+    for row in desired:
+        current = existing.pop(row.name, None)
+        if current is None:
+            new.append(row)
+        elif any(getattr(current, f) != getattr(row, f) for f in fields):
+            row.pk = current.pk
+            changed.append(row)
+    if existing:
+        ComponentVariable.objects.filter(pk__in=[row.pk for row in existing.values()]).delete()
+    if changed:
+        ComponentVariable.objects.bulk_update(changed, fields)
+    if new:
+        ComponentVariable.objects.bulk_create(new)
 
 
 def _node_dict(node: ComponentInstance) -> dict:
@@ -312,7 +352,7 @@ def _node_dict(node: ComponentInstance) -> dict:
 
 
 def graph_load(flow: Flow) -> GraphDraft:
-    """The flow's graph as CONTRACT §1 dicts: two queries whatever its size."""
+    """The flow's graph as docs/graph.md dicts: two queries whatever its size."""
     nodes = ComponentInstance.objects.filter(flow=flow).only(
         "node_id", "type", "label", "position_x", "position_y", "config"
     )

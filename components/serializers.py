@@ -129,4 +129,12 @@ class VariableWriteSerializer(serializers.Serializer):
 
 
 class VariableUpdateSerializer(serializers.Serializer):
-    default = BoundedJSONField(allow_null=True, max_bytes=10_000)
+    """A partial update: either field alone, or both."""
+
+    name = serializers.CharField(max_length=64, required=False, help_text="Rename the declaration (keeps the id).")
+    default = BoundedJSONField(required=False, allow_null=True, max_bytes=10_000)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError("Give `name`, `default` or both.")
+        return attrs

@@ -14,6 +14,7 @@ from chatbots.signals import chatbot_published
 from components.compiler import snapshot_compile
 from components.exceptions import PublishValidationError
 from components.graph import GraphDraft, graph_check, graph_load, graph_save, graphs_load
+from components.models import ComponentVariable
 from components.validation import graph_report
 from flows.models import Flow, FlowTemplate
 
@@ -218,6 +219,14 @@ def _graph_mutate(flow: Flow, change) -> GraphDraft:
     return graph_save(flow, draft)
 
 
+def graph_change_check(flow: Flow, change) -> GraphDraft:
+    """What `change` would make of the flow's graph, checked as a write would check it, without
+    saving anything (the admin validates its forms with it). Raises what the write would."""
+    draft = graph_load(flow)
+    change(draft)
+    return graph_check(draft)
+
+
 def _not_found(kind: str, key: str) -> ValidationError:
     return ValidationError({kind: f"No {kind} {key!r} in this flow."})
 
@@ -253,6 +262,35 @@ def _drop_nodes(draft: GraphDraft, node_ids: set[str]) -> None:
 
 def node_create(flow: Flow, *, node: dict) -> None:
     _graph_mutate(flow, lambda draft: draft.nodes.append(node))
+
+
+def _put(items: list[dict], item: dict) -> None:
+    """Replace the item with `item`'s id whole, or add it."""
+    for index, current in enumerate(items):
+        if current["id"] == item["id"]:
+            items[index] = item
+            return
+    items.append(item)
+
+
+def node_put(draft: GraphDraft, node: dict) -> None:
+    """Put `node` into `draft` whole (its `data` replaces the stored config), or add it."""
+    _put(draft.nodes, node)
+
+
+def node_save(flow: Flow, *, node: dict) -> None:
+    """Create the node, or replace the one with its id (config included, nothing merged)."""
+    _graph_mutate(flow, lambda draft: node_put(draft, node))
+
+
+def edge_put(draft: GraphDraft, edge: dict) -> None:
+    """Put `edge` into `draft` whole, or add it."""
+    _put(draft.edges, edge)
+
+
+def edge_save(flow: Flow, *, edge: dict) -> None:
+    """Create the edge, or re-point the one with its id."""
+    _graph_mutate(flow, lambda draft: edge_put(draft, edge))
 
 
 def node_update(flow: Flow, *, node_id: str, changes: dict) -> None:
@@ -305,15 +343,33 @@ def variable_declare(flow: Flow, *, name: str, default=None) -> None:
     _graph_mutate(flow, lambda draft: draft.variables.append({"name": name, "default": default}))
 
 
-def variable_set_default(flow: Flow, *, name: str, default) -> None:
+def variable_update(flow: Flow, *, name: str, changes: dict) -> str:
+    """Change a declared variable's `default` and/or its `name`; returns its (new) name.
+
+    A rename changes the declaration and keeps the variable's id. Nodes are not rewritten:
+    those that still use the old name show it as an undeclared variable (validate/ lists
+    them) until they are pointed at the new one. Raises ValidationError (nothing changes)
+    for an unknown variable or a name another declared variable has."""
+    new_name = changes.get("name", name)
+
     def change(draft: GraphDraft) -> None:
-        for variable in draft.variables:
-            if variable["name"] == name:
-                variable["default"] = default
-                return
-        raise _not_found("variable", name)
+        variable = next((v for v in draft.variables if v["name"] == name), None)
+        if variable is None:
+            raise _not_found("variable", name)
+        if "default" in changes:
+            variable["default"] = changes["default"]
+        if new_name == name:
+            return
+        if any(v["name"] == new_name for v in draft.variables):
+            raise ValidationError({"name": f"A variable named {new_name!r} is already declared in this flow."})
+        variable["name"] = new_name
+        # The declaration's row moves to the new name (keeping its id); a row that only
+        # recorded uses of the new name gives way to it.
+        ComponentVariable.objects.filter(flow=flow, name=new_name, declared=False).delete()
+        ComponentVariable.objects.filter(flow=flow, name=name).update(name=new_name)
 
     _graph_mutate(flow, change)
+    return new_name
 
 
 def variable_undeclare(flow: Flow, *, name: str) -> None:

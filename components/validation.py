@@ -99,8 +99,8 @@ def graph_report(draft: GraphDraft, *, chatbot_flow_ids: Collection[int]) -> dic
         if problems:
             invalid.add(node_id)
             continue
-        if type_name in ("choice", "picture_choice") and not data.get("options"):
-            errors.append(_issue("invalid_config", node_id, "Add at least one option."))
+        if type_name in ("choice", "picture_choice") and not data.get("options") and not data.get("dynamic_variable"):
+            errors.append(_issue("invalid_config", node_id, "Add at least one option (or a dynamic list)."))
         if type_name == "condition" and not data.get("branches"):
             warnings.append(_issue("missing_branch", node_id, "The condition has no branches; it always goes to else."))
         if type_name == "jump":
@@ -120,7 +120,9 @@ def graph_report(draft: GraphDraft, *, chatbot_flow_ids: Collection[int]) -> dic
         for name in sorted(used - declared):
             errors.append(_issue("undefined_variable", node_id, f"Variable {name!r} is used but not declared."))
 
-    # Reachability from the start.
+    # Reachability from the start. An unreachable node never runs, so it is only a warning (an
+    # imported bot keeps the groups nothing leads to, and must still publish).
+    reached: set[str] = set()
     if starts:
         reached = {starts[0]}
         frontier = [starts[0]]
@@ -131,7 +133,9 @@ def graph_report(draft: GraphDraft, *, chatbot_flow_ids: Collection[int]) -> dic
                     frontier.append(target)
         for node_id, node in nodes.items():
             if node_id not in reached and node["type"] != "start":
-                errors.append(_issue("unreachable_node", node_id, "No path from the start node leads here."))
+                warnings.append(
+                    _issue("unreachable_node", node_id, "No path from the start node leads here; it never runs.")
+                )
 
     for node_id, node in nodes.items():
         type_name = node["type"]
@@ -170,7 +174,8 @@ def graph_report(draft: GraphDraft, *, chatbot_flow_ids: Collection[int]) -> dic
                 break
         if not has_exit:
             first = min(component, key=list(nodes).index)
-            errors.append(
+            # A loop nothing reaches can never run, so it cannot hang a chat either.
+            (errors if members & reached else warnings).append(
                 _issue(
                     "input_free_loop",
                     first,

@@ -97,7 +97,7 @@ class ComponentTemplateViewSet(viewsets.ReadOnlyModelViewSet):
 
 class ComponentTypesView(APIView):
     @extend_schema(
-        summary="Every component type (CONTRACT §2)", responses={200: ComponentTemplateSerializer(many=True)}
+        summary="Every component type (docs/components.md)", responses={200: ComponentTemplateSerializer(many=True)}
     )
     def get(self, request):
         templates = ComponentTemplate.objects.select_related("category")
@@ -310,7 +310,7 @@ class ComponentVariableViewSet(GraphItemViewSet):
         )
 
     @extend_schema(
-        summary="Change a variable's default",
+        summary="Change a variable's default or name (partial; the id stays)",
         request=VariableUpdateSerializer,
         responses={200: VariableSerializer, **WRITE_ERRORS},
     )
@@ -320,8 +320,8 @@ class ComponentVariableViewSet(GraphItemViewSet):
         serializer.is_valid(raise_exception=True)
         if not variable.declared:
             raise ValidationError({"name": "This variable is used but not declared; declare it first."})
-        services.variable_set_default(variable.flow, name=variable.name, default=serializer.validated_data["default"])
-        return Response(VariableSerializer(self._reload(flow=variable.flow, name=variable.name)).data)
+        name = services.variable_update(variable.flow, name=variable.name, changes=dict(serializer.validated_data))
+        return Response(VariableSerializer(self._reload(flow=variable.flow, name=name)).data)
 
     def perform_destroy(self, instance):
         if not instance.declared:

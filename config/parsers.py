@@ -39,11 +39,38 @@ def _json_problem(value, limit: int) -> str | None:
     return None
 
 
+def _reject_constant(name):
+    raise ValueError(f"{name} is not valid JSON")
+
+
 def _finite_float(text: str) -> float:
     number = float(text)
-    if not math.isfinite(number):  # 1e400 reads as infinity, which no JSON column stores
-        raise ValueError(f"the number {text[:40]} is out of range")
+    if not math.isfinite(number):  # 1e999 overflows to infinity, which JSON columns refuse
+        raise ValueError(f"{text[:40]} is too large a number")
     return number
+
+
+def json_safe_loads(raw: bytes | str, *, encoding: str = "utf-8"):
+    """Parse JSON the way every request body is parsed: a ParseError (400), never a 500, for
+    invalid text, NaN/Infinity, numbers too large for a float, NUL characters (which
+    PostgreSQL's text and JSON columns refuse) and nesting deeper than MAX_JSON_DEPTH. Also
+    used for JSON that arrives as an uploaded file."""
+    try:
+        text = raw.decode(encoding) if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"JSON parse error - body is not valid {encoding}.") from exc
+    try:
+        data = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except RecursionError as exc:
+        raise ParseError("JSON parse error - nested too deeply.") from exc
+    except ValueError as exc:
+        raise ParseError(f"JSON parse error - {exc}") from exc
+    problem = _json_problem(data, settings.MAX_JSON_DEPTH)
+    if problem == "depth":
+        raise ParseError(f"JSON parse error - nested deeper than {settings.MAX_JSON_DEPTH} levels.")
+    if problem == "nul":
+        raise ParseError(f"JSON parse error - {NUL_MESSAGE}")
+    return data
 
 
 class SafeJSONParser(JSONParser):
@@ -58,26 +85,7 @@ class SafeJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         parser_context = parser_context or {}
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
-        try:
-            raw = stream.read().decode(encoding) if stream is not None else ""
-        except UnicodeDecodeError as exc:
-            raise ParseError(f"JSON parse error - body is not valid {encoding}.") from exc
-        try:
-            data = json.loads(raw, parse_constant=self._reject_constant, parse_float=_finite_float)
-        except RecursionError as exc:
-            raise ParseError("JSON parse error - nested too deeply.") from exc
-        except ValueError as exc:
-            raise ParseError(f"JSON parse error - {exc}") from exc
-        problem = _json_problem(data, settings.MAX_JSON_DEPTH)
-        if problem == "depth":
-            raise ParseError(f"JSON parse error - nested deeper than {settings.MAX_JSON_DEPTH} levels.")
-        if problem == "nul":
-            raise ParseError(f"JSON parse error - {NUL_MESSAGE}")
-        return data
-
-    @staticmethod
-    def _reject_constant(name):
-        raise ValueError(f"{name} is not valid JSON")
+        return json_safe_loads(stream.read() if stream is not None else b"", encoding=encoding)
 
 
 def query_has_nul(query) -> bool:
@@ -95,7 +103,7 @@ class _RefuseNulFields:
 
 
 class SafeMultiPartParser(_RefuseNulFields, MultiPartParser):
-    """Multipart bodies (the two uploads) refuse NUL characters in their fields."""
+    """Multipart bodies (the uploads) refuse NUL characters in their fields."""
 
 
 class SafeFormParser(_RefuseNulFields, FormParser):

@@ -86,3 +86,21 @@ def document_standard_errors(result, generator, request, public):
                     response["content"] = {"application/json": {"schema": _DETAIL_REF}}
                 responses[code] = response
     return result
+
+
+def document_auth(result, generator, request, public):
+    """drf-spectacular postprocessing hook. JWT is how clients authenticate (the session cookie
+    only serves the admin), so Swagger's Authorize dialog offers it first; and an operation
+    that reads no credentials (register, login, refresh, the API root) shows no padlock."""
+    schemes = result.get("components", {}).get("securitySchemes")
+    if schemes and "jwtAuth" in schemes:
+        result["components"]["securitySchemes"] = {"jwtAuth": schemes["jwtAuth"], **schemes}
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "security" not in operation:
+                continue
+            if operation["security"] == [{}]:
+                del operation["security"]
+            else:
+                operation["security"].sort(key=lambda requirement: "jwtAuth" not in requirement)
+    return result

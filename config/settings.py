@@ -4,6 +4,7 @@ Every variable is documented in `.env.example`. Production is switched on by the
 (DEBUG off, a real SECRET_KEY), not by a second settings file.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -173,6 +174,8 @@ MAX_JSON_DEPTH = config("MAX_JSON_DEPTH", default=64, cast=int)
 # https://www.django-rest-framework.org/api-guide/settings/
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Before JWT: it takes only bearer tokens with its own prefix and leaves the rest to JWT.
+        "authentication.api_tokens.auth.ApiTokenAuthentication",
         "rest_framework_simplejwt.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -223,7 +226,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Chatbot Builder API",
     "DESCRIPTION": (
         "Backend of a visual chatbot builder: design bots as node graphs, publish them, "
-        "chat through the public API, read results and analytics."
+        "chat through the public API, read results and analytics. The project's docs/ folder "
+        "explains the graph format, the component types, the chat Turn, webhooks and errors."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -232,6 +236,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.schema.document_standard_errors",
+        "config.schema.document_auth",
     ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -304,6 +309,9 @@ EXECUTION_LOG_LEVELS = config("EXECUTION_LOG_LEVELS", default="info,warning,erro
 CHAT_UPLOAD_MAX_MB = config("CHAT_UPLOAD_MAX_MB", default=10, cast=int)
 # All the files of one conversation together (MB); a new upload past it is refused with 400.
 CHAT_UPLOAD_SESSION_MAX_MB = config("CHAT_UPLOAD_SESSION_MAX_MB", default=50, cast=int)
+# Seconds of outgoing HTTP (http_request nodes) one visitor request may spend in all, whatever
+# the number of calls a loop reaches; a call that would start past it takes its failure branch.
+CHAT_TURN_OUTBOUND_SECONDS = config("CHAT_TURN_OUTBOUND_SECONDS", default=30, cast=float)
 
 # --- Secrets at rest (API connection credentials, webhook signing secrets) -------------------
 # Comma-separated Fernet keys; the first encrypts, all decrypt (rotation: put a new key first,
@@ -347,3 +355,77 @@ EMAIL_TIMEOUT = config("EMAIL_TIMEOUT", default=10, cast=int)
 DEFAULT_FROM_EMAIL = config("DEFAULT_FROM_EMAIL", default="Chatbot <noreply@localhost>")
 # send_email nodes: at most this many emails per chat session.
 SEND_EMAIL_MAX_PER_SESSION = config("SEND_EMAIL_MAX_PER_SESSION", default=3, cast=int)
+
+# --- Personal API tokens ------------------------------------------------------------------
+# How many tokens one user may hold, and the longest lifetime allowed (days;
+# 0: tokens may also never expire).
+API_TOKENS_MAX_PER_USER = config("API_TOKENS_MAX_PER_USER", default=50, cast=int)
+API_TOKENS_MAX_DAYS = config("API_TOKENS_MAX_DAYS", default=0, cast=int)
+
+# --- Sign-in with OAuth2 / OpenID Connect providers -----------------------------------------
+# A provider is enabled when its client id is set (its secret is then required). Each one's
+# callback to register is <OAUTH_CALLBACK_BASE_URL>/api/auth/oauth/<provider>/callback/.
+# Builder pages the sign-in may return to (exact match): anything else is refused.
+OAUTH_REDIRECT_URIS = config("OAUTH_REDIRECT_URIS", default="", cast=Csv())
+if any(not uri.startswith(("https://", "http://")) for uri in OAUTH_REDIRECT_URIS):
+    raise ImproperlyConfigured("OAUTH_REDIRECT_URIS: each must be an http:// or https:// URL.")
+# This backend's public origin (https://api.example.com); empty: taken from each request.
+OAUTH_CALLBACK_BASE_URL = config("OAUTH_CALLBACK_BASE_URL", default="")
+OAUTH_HTTP_TIMEOUT = config("OAUTH_HTTP_TIMEOUT", default=10.0, cast=float)
+# How long a started sign-in may take at the provider, and the one-time code's lifetime.
+OAUTH_STATE_SECONDS = config("OAUTH_STATE_SECONDS", default=600, cast=int)
+OAUTH_EXCHANGE_CODE_SECONDS = config("OAUTH_EXCHANGE_CODE_SECONDS", default=60, cast=int)
+
+
+def _oauth_provider(prefix: str, **fields) -> dict:
+    provider = {
+        **fields,
+        "client_id": config(f"{prefix}_CLIENT_ID"),
+        "client_secret": config(f"{prefix}_CLIENT_SECRET"),
+    }
+    for key in ("issuer", "base_url", "api_url"):
+        if key in provider and not DEBUG and not provider[key].startswith("https://"):
+            raise ImproperlyConfigured(f"{prefix}: provider URLs must be https:// when DEBUG is off.")
+    return provider
+
+
+OAUTH_PROVIDERS = {}
+if config("OAUTH_GITHUB_CLIENT_ID", default=""):
+    # Other URLs serve GitHub Enterprise Server (https://ghe.example.com, https://ghe.example.com/api/v3).
+    OAUTH_PROVIDERS["github"] = _oauth_provider(
+        "OAUTH_GITHUB",
+        type="github",
+        name="GitHub",
+        base_url=config("OAUTH_GITHUB_URL", default="https://github.com"),
+        api_url=config("OAUTH_GITHUB_API_URL", default="https://api.github.com"),
+        scopes="read:user user:email",
+    )
+if config("OAUTH_GOOGLE_CLIENT_ID", default=""):
+    OAUTH_PROVIDERS["google"] = _oauth_provider(
+        "OAUTH_GOOGLE",
+        type="oidc",
+        name="Google",
+        issuer=config("OAUTH_GOOGLE_ISSUER", default="https://accounts.google.com"),
+        scopes="openid email profile",
+    )
+# Any OpenID Connect provider (Keycloak, GitLab, Azure AD/Entra ID, Okta, Auth0...), found
+# through its issuer's /.well-known/openid-configuration: OAUTH_OIDC_PROVIDERS=gitlab,corp and,
+# for each, OAUTH_<NAME>_ISSUER, _CLIENT_ID, _CLIENT_SECRET, optional _NAME and _SCOPES.
+for _slug in config("OAUTH_OIDC_PROVIDERS", default="", cast=Csv()):
+    _prefix = f"OAUTH_{_slug.upper()}"
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", _slug) or _slug in ("github", "google"):
+        raise ImproperlyConfigured(f"OAUTH_OIDC_PROVIDERS: {_slug!r} must be lowercase letters, digits or _.")
+    OAUTH_PROVIDERS[_slug] = _oauth_provider(
+        _prefix,
+        type="oidc",
+        name=config(f"{_prefix}_NAME", default=_slug.replace("_", " ").title()),
+        issuer=config(f"{_prefix}_ISSUER"),
+        scopes=config(f"{_prefix}_SCOPES", default="openid email profile"),
+    )
+
+# --- Chatbot import and export ----------------------------------------------------------------
+# Largest file `POST /api/chatbots/import/` reads (bytes; a JSON body is also bounded by
+# MAX_REQUEST_BODY_BYTES), and the most nodes one import may create across all its flows
+# (a Typebot link copies the groups it calls into a flow of their own).
+CHATBOT_IMPORT_MAX_BYTES = config("CHATBOT_IMPORT_MAX_BYTES", default=4 * 1024 * 1024, cast=int)
+CHATBOT_IMPORT_MAX_NODES = config("CHATBOT_IMPORT_MAX_NODES", default=20_000, cast=int)

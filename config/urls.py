@@ -2,6 +2,7 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
@@ -15,7 +16,7 @@ api_patterns = [
     path("flows/", include(flows.urls.urlpatterns)),
     path("", views.api_root, name="api-root"),
     path("auth/", include("authentication.urls")),
-    path("", include(chatbots_router.urls + chatbot_router.urls)),
+    path("", include(chatbots_router.urls + chatbot_router.urls + flows.urls.flow_router.urls)),
     path("components/", include("components.urls")),
     path("executions/", include("executions.urls")),
     path("integrations/", include("integrations.urls")),
@@ -25,6 +26,7 @@ api_patterns = [
 ]
 
 urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="api-root", permanent=False)),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),

@@ -5,7 +5,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers
-from rest_framework.decorators import api_view, permission_classes
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
@@ -21,6 +21,10 @@ API_ROOT_LINKS = {
         "profile": "authentication:profile",
         "change_password": "authentication:change-password",
         "stats": "authentication:stats",
+        "oauth_providers": "authentication:oauth-providers",
+        "oauth_exchange": "authentication:oauth-exchange",
+        "oauth_accounts": "authentication:oauth-account-list",
+        "api_tokens": "authentication:api-token-list",
     },
     "builder": {
         "chatbots": "chatbot-list",
@@ -58,6 +62,7 @@ API_ROOT_LINKS = {
     responses={200: inline_serializer("ApiRoot", fields={"auth": serializers.DictField()})},
 )
 @api_view(["GET"])
+@authentication_classes([])
 @permission_classes([permissions.AllowAny])
 def api_root(request):
     body = {

@@ -1,4 +1,4 @@
-"""The one place where every owner-scoped queryset is filtered (STYLE.md §3).
+"""The one place where every owner-scoped queryset is filtered.
 
 Views declare how their model reaches its owner (`owner_field`) and how URL kwargs of
 nested routes narrow it (`parent_lookups`); another user's objects are then simply not

@@ -1,5 +1,9 @@
-from django.contrib import admin
+"""Chat records are what visitors and the runner wrote: operators read them, never add or edit
+them (a session may be deleted whole). A failed delivery can be retried from here."""
 
+from django.contrib import admin, messages
+
+from config.admin import ReadOnlyAdmin, ReadOnlyInline, timestamps
 from executions.models import (
     ChatMessage,
     ChatSession,
@@ -7,26 +11,16 @@ from executions.models import (
     ExecutionLog,
     InputReached,
     OutboxEvent,
+    OutgoingEmail,
     UserInput,
     WebhookEvent,
 )
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+from executions.webhooks import delivery_retry
 
 
 class MessageInline(ReadOnlyInline):
     model = ChatMessage
-    fields = ["seq", "sender", "type", "content", "node_id", "created_at"]
+    fields = ["seq", "sender", "type", "content", "node_id", "created_at", "read_at"]
     readonly_fields = fields
 
 
@@ -43,74 +37,121 @@ class LogInline(ReadOnlyInline):
 
 
 @admin.register(ChatSession)
-class ChatSessionAdmin(admin.ModelAdmin):
+class ChatSessionAdmin(ReadOnlyAdmin):
+    deletable = True
     list_display = ["id", "chatbot", "status", "is_preview", "message_count", "started_at", "last_activity_at"]
     list_filter = ["status", "is_preview", "started_at"]
     search_fields = ["id", "chatbot__name", "pending_node_id"]
     list_select_related = ["chatbot"]
-    raw_id_fields = ["chatbot", "version"]
-    readonly_fields = ["started_at", "last_activity_at", "completed_at", "duration", "ip_hash", "message_count"]
-    exclude = ["preview_snapshot"]
+    # The runner's raw state and a preview's snapshot are internals: not shown.
+    fieldsets = [
+        ("Identity", {"fields": ["id", "chatbot", "version", "is_preview"]}),
+        ("Configuration", {"fields": ["timeout_minutes", "allowed_origins", "save_results", "debug_logging"]}),
+        ("State", {"fields": ["status", "pending_node_id", "variables", "message_count"]}),
+        ("Visitor", {"fields": ["user_agent", "referrer", "ip_hash"]}),
+        timestamps("started_at", "last_activity_at", "completed_at", "duration"),
+    ]
     inlines = [MessageInline, InputInline, LogInline]
     date_hierarchy = "started_at"
 
 
 @admin.register(ChatMessage)
-class ChatMessageAdmin(admin.ModelAdmin):
-    list_display = ["session", "seq", "sender", "type", "node_id", "created_at"]
+class ChatMessageAdmin(ReadOnlyAdmin):
+    list_display = ["session", "seq", "sender", "type", "node_id", "created_at", "read_at"]
     list_filter = ["sender", "type", "created_at"]
     search_fields = ["node_id", "session__id"]
-    raw_id_fields = ["session"]
-    readonly_fields = ["created_at"]
+    fieldsets = [
+        ("Identity", {"fields": ["session", "seq", "sender", "node_id"]}),
+        ("Content", {"fields": ["type", "content"]}),
+        timestamps("created_at", "read_at"),
+    ]
 
 
 @admin.register(UserInput)
-class UserInputAdmin(admin.ModelAdmin):
+class UserInputAdmin(ReadOnlyAdmin):
     list_display = ["session", "node_id", "variable", "is_valid", "created_at"]
     list_filter = ["is_valid", "node_type", "created_at"]
     search_fields = ["node_id", "variable", "session__id"]
-    raw_id_fields = ["session"]
-    readonly_fields = ["created_at"]
+    fieldsets = [
+        ("Identity", {"fields": ["session", "node_id", "node_type", "variable"]}),
+        ("Answer", {"fields": ["raw_value", "parsed_value", "is_valid", "error"]}),
+        timestamps("created_at"),
+    ]
 
 
 @admin.register(InputReached)
-class InputReachedAdmin(admin.ModelAdmin):
+class InputReachedAdmin(ReadOnlyAdmin):
     list_display = ["session", "node_id", "reached_at"]
     search_fields = ["node_id", "session__id"]
-    raw_id_fields = ["session"]
-    readonly_fields = ["reached_at"]
+    fieldsets = [("Identity", {"fields": ["session", "node_id"]}), timestamps("reached_at")]
 
 
 @admin.register(ExecutionLog)
-class ExecutionLogAdmin(admin.ModelAdmin):
+class ExecutionLogAdmin(ReadOnlyAdmin):
     list_display = ["session", "level", "node_id", "node_type", "message", "created_at"]
     list_filter = ["level", "node_type", "created_at"]
     search_fields = ["message", "node_id", "session__id"]
-    raw_id_fields = ["session"]
-    readonly_fields = ["created_at"]
+    fieldsets = [
+        ("Identity", {"fields": ["session", "node_id", "node_type"]}),
+        ("Entry", {"fields": ["level", "message", "details", "duration_ms"]}),
+        timestamps("created_at"),
+    ]
 
 
 @admin.register(ChatUpload)
-class ChatUploadAdmin(admin.ModelAdmin):
+class ChatUploadAdmin(ReadOnlyAdmin):
     list_display = ["name", "session", "size", "content_type", "created_at"]
     search_fields = ["name", "session__id"]
-    raw_id_fields = ["session"]
-    readonly_fields = ["token", "created_at"]
+    # The file is not linked: visitors' files are downloaded as attachments through the API.
+    fieldsets = [
+        ("Identity", {"fields": ["session", "node_id", "token"]}),
+        ("File", {"fields": ["name", "size", "content_type"]}),
+        timestamps("created_at"),
+    ]
 
 
 @admin.register(OutboxEvent)
-class OutboxEventAdmin(admin.ModelAdmin):
+class OutboxEventAdmin(ReadOnlyAdmin):
     list_display = ["type", "chatbot", "created_at", "dispatched_at"]
     list_filter = ["type", "created_at"]
     search_fields = ["id", "chatbot__name"]
-    raw_id_fields = ["chatbot"]
-    readonly_fields = ["created_at"]
+    fieldsets = [
+        ("Identity", {"fields": ["id", "chatbot", "type"]}),
+        ("Content", {"fields": ["data"]}),
+        timestamps("created_at", "dispatched_at"),
+    ]
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin):
+class WebhookEventAdmin(ReadOnlyAdmin):
     list_display = ["id", "event_type", "webhook", "integration", "status", "attempts", "next_attempt_at"]
     list_filter = ["status", "event_type", "created_at"]
     search_fields = ["id", "last_error"]
-    raw_id_fields = ["event", "chatbot", "webhook", "integration"]
-    readonly_fields = ["created_at", "delivered_at", "claim_token", "locked_until"]
+    actions = ["retry"]
+    fieldsets = [
+        ("Identity", {"fields": ["id", "event", "chatbot", "webhook", "integration", "event_type"]}),
+        ("Content", {"fields": ["payload"]}),
+        ("State", {"fields": ["status", "attempts", "next_attempt_at", "last_status_code", "last_error"]}),
+        ("Lease", {"fields": ["claim_token", "locked_until"], "classes": ("collapse",)}),
+        timestamps("created_at", "delivered_at"),
+    ]
+
+    @admin.action(description="Retry now (a dead delivery starts its retries over)")
+    def retry(self, request, queryset):
+        for delivery in queryset:
+            delivery_retry(delivery)
+        messages.success(request, f"{queryset.count()} deliveries queued.")
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(ReadOnlyAdmin):
+    list_display = ["subject", "session", "status", "attempts", "next_attempt_at", "sent_at"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["id", "subject", "last_error", "session__id"]
+    fieldsets = [
+        ("Identity", {"fields": ["id", "session", "node_id"]}),
+        ("Content", {"fields": ["to", "subject", "body", "reply_to"]}),
+        ("State", {"fields": ["status", "attempts", "next_attempt_at", "last_error"]}),
+        ("Lease", {"fields": ["claim_token", "locked_until"], "classes": ("collapse",)}),
+        timestamps("created_at", "sent_at"),
+    ]

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete
 
 
 class ExecutionsConfig(AppConfig):
@@ -11,16 +10,16 @@ class ExecutionsConfig(AppConfig):
 
         from authentication.stats import stat_register
         from config.exceptions import Conflict, Gone, register_domain_error
-        from executions import events, exceptions  # noqa: F401  (events connects its receivers)
-        from executions.models import ChatMessage, ChatSession, ChatUpload
-        from executions.uploads import upload_file_delete
+        from executions import events, exceptions, files  # noqa: F401  (events and files connect receivers)
+        from executions.models import ChatMessage, ChatSession
 
-        post_delete.connect(upload_file_delete, sender=ChatUpload, dispatch_uid="chat-upload-file")
         register_domain_error(exceptions.ChatbotUnavailable, NotFound)
         register_domain_error(exceptions.SessionNotFound, NotFound)
         register_domain_error(exceptions.OriginNotAllowed, PermissionDenied)
         register_domain_error(exceptions.SessionClosed, Conflict)
         register_domain_error(exceptions.StaleInput, Conflict)
+        register_domain_error(exceptions.SessionBusy, Conflict)
+        register_domain_error(exceptions.NotAnInput, ValidationError)
         register_domain_error(exceptions.SessionExpired, Gone)
         register_domain_error(exceptions.UploadRefused, ValidationError)
         stat_register(

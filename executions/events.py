@@ -74,17 +74,26 @@ def events_statement(chatbot_id: int, events: Iterable[tuple[str, dict]], *, now
     return hotpath.insert_rows(OutboxEvent, rows, now=now)
 
 
+def event_record(chatbot_id: int, event_type: str, data: dict, *, urgent: bool = False) -> bool:
+    """Write one event to the outbox, in the caller's transaction, if anyone subscribes to the
+    chatbot's events; returns whether it was written. (The chat path batches its events into
+    the turn's writes instead; this is for the owner's actions.)"""
+    from executions.webhooks import deliveries_kick
+
+    subscribed = Chatbot.objects.filter(pk=chatbot_id).annotate(subscribed=chatbot_subscribed())
+    if not subscribed.values_list("subscribed", flat=True).first():
+        return False
+    OutboxEvent.objects.create(chatbot_id=chatbot_id, type=event_type, data=data)
+    deliveries_kick(urgent=urgent)
+    return True
+
+
 @receiver(chatbot_published, dispatch_uid="executions_outbox_chatbot_published")
 def _on_chatbot_published(sender, *, chatbot, version, **kwargs) -> None:
     # Runs inside the publishing transaction: the event exists exactly when the version does.
-    from executions.webhooks import deliveries_kick
-
-    subscribed = Chatbot.objects.filter(pk=chatbot.pk).annotate(subscribed=chatbot_subscribed())
-    if not subscribed.values_list("subscribed", flat=True).get():
-        return
-    OutboxEvent.objects.create(
-        chatbot=chatbot,
-        type="chatbot.published",
-        data={"chatbot_id": chatbot.pk, "version": version.number, "changelog": version.changelog},
+    event_record(
+        chatbot.pk,
+        "chatbot.published",
+        {"chatbot_id": chatbot.pk, "version": version.number, "changelog": version.changelog},
+        urgent=True,
     )
-    deliveries_kick(urgent=True)

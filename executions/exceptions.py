@@ -25,5 +25,22 @@ class StaleInput(Exception):
     """The reply names an input that is no longer pending: a double submit or a stale tab (→ 409)."""
 
 
+class NotAnInput(Exception):
+    """The reply's node_id names no input of the chatbot (→ 400, on the node_id field)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.detail = {"node_id": message}
+
+
 class UploadRefused(Exception):
     """A chat upload is too large or of a type the input does not take (→ 400)."""
+
+
+class SessionBusy(Exception):
+    """Another request of this session is under way: an HTTP call the conversation waits for,
+    or replies racing each other (→ 409 with Retry-After)."""
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))

@@ -6,6 +6,10 @@ the response into variables and describes what happened in one `LogEntry`. It ne
 problem (a refused URL, a timeout, a non-2xx status, a body that is not JSON, a bug) becomes the
 `failure` handle with a warning log, so a flow never stops with a 500.
 
+The chat turn calls it with no transaction open, after storing an intent for the call; the
+request carries that intent's key as `Idempotency-Key`, the same if the call is made again after
+a crash, so a receiver can tell a repeated call from a new one.
+
 What it promises about secrets: the connection's secret, auth headers and the values of
 secret-looking query parameters never appear in the log; the response body appears only on
 failure, as a short excerpt with the secret redacted. Visitors see nothing of the response unless
@@ -29,7 +33,7 @@ import requests
 from requests.structures import CaseInsensitiveDict
 
 from components.templating import PLACEHOLDER_RE
-from executions.runner.state import HttpCallable, LogEntry
+from executions.runner.state import CallOutcome, LogEntry
 from executions.runner.templating import format_value, render
 from integrations.crypto import REDACTED, SecretUnreadable, basic_auth_token, secret_decrypt, secret_redact
 from integrations.models import ApiConnection
@@ -78,6 +82,10 @@ ERROR_CONNECTION_UNAVAILABLE = "connection_unavailable"
 ERROR_ABSOLUTE_URL = "absolute_url_with_connection"
 ERROR_URL_HOST = "unsafe_url_host"
 ERROR_UNEXPECTED = "unexpected"
+ERROR_TIME_BUDGET = "time_budget"
+
+# Below this many seconds left of a turn's outbound time, a request is not started.
+MIN_CALL_SECONDS = 0.5
 
 _OUTBOUND_ERROR_KINDS: tuple[tuple[type[OutboundError], str], ...] = (
     (OutboundBlocked, ERROR_BLOCKED),
@@ -114,15 +122,6 @@ class _Request:
         return url_redact(_with_params(self.url, self.params), secrets=self.secrets, secret_params=self.secret_params)
 
 
-def http_caller(session_id: str, *, chatbot_id: int | None = None) -> HttpCallable:
-    """The `RunContext.http` callable for one session (see `http_node_call`)."""
-
-    def call(node_id: str, data: Mapping[str, Any], variables: Mapping[str, Any]):
-        return http_node_call(session_id, node_id, data, variables, chatbot_id=chatbot_id)
-
-    return call
-
-
 def http_node_call(
     session_id: str,
     node_id: str,
@@ -130,23 +129,37 @@ def http_node_call(
     variables: Mapping[str, Any],
     *,
     chatbot_id: int | None = None,
-) -> tuple[str, dict[str, Any], LogEntry]:
-    """Run one `http_request` node: returns (handle, variable updates, log). Never raises.
+    idempotency_key: str | None = None,
+    max_seconds: float | None = None,
+) -> CallOutcome:
+    """Run one `http_request` node. Never raises.
 
     Makes at most one query (the API connection, only when the node names one) and at most one
-    request, through the outbound guard. `success` for a 2xx answer whose mapping could be read;
-    `failure` for anything else, with only `status` mapped when there was a response.
+    request, through the outbound guard, sent with `Idempotency-Key: idempotency_key` (unless the
+    node sets that header itself) and given at most `max_seconds` (what is left of the turn's
+    outbound time; with less than MIN_CALL_SECONDS left it is not sent). `success` for a 2xx
+    answer whose mapping could be read; `failure` for anything else, with only `status` mapped
+    when there was a response.
     """
     request = _Request(method=str(data.get("method") or "GET").upper()[:16])
     try:
-        _request_build(request, session_id, data, variables, chatbot_id=chatbot_id)
-        return _request_send(node_id, request, _mapping(data.get("mapping")))
+        _request_build(request, session_id, data, variables, chatbot_id=chatbot_id, idempotency_key=idempotency_key)
+        if max_seconds is not None:
+            if max_seconds < MIN_CALL_SECONDS:
+                limit = settings.CHAT_TURN_OUTBOUND_SECONDS
+                raise _NotSent(
+                    ERROR_TIME_BUDGET,
+                    f"this turn used up its time for outgoing requests ({limit:g} s in all); following `failure`.",
+                )
+            request.timeout = min(request.timeout, max_seconds)
+        handle, updates, log = _request_send(node_id, request, _mapping(data.get("mapping")))
     except _NotSent as exc:
-        return _unsent(node_id, request, f"not sent: {exc.message}", exc.kind)
+        handle, updates, log = _unsent(node_id, request, f"not sent: {exc.message}", exc.kind)
     except Exception:
         # A bug, not a configuration problem: the flow goes on, and the traceback goes to our logs.
         logger.exception("http_request node %s of session %s failed unexpectedly", node_id, session_id)
-        return _unsent(node_id, request, "failed: unexpected error", ERROR_UNEXPECTED)
+        handle, updates, log = _unsent(node_id, request, "failed: unexpected error", ERROR_UNEXPECTED)
+    return CallOutcome(handle=handle, updates=updates, log=log)
 
 
 def _unsent(node_id: str, request: _Request, outcome: str, kind: str) -> tuple[str, dict, LogEntry]:
@@ -174,6 +187,7 @@ def _request_build(
     variables: Mapping[str, Any],
     *,
     chatbot_id: int | None = None,
+    idempotency_key: str | None = None,
 ) -> None:
     """Fill `request` from the node's config, step by step, so a refusal can still log what was
     known by then (never the secret: it is registered before it is used anywhere)."""
@@ -191,6 +205,8 @@ def _request_build(
     if not request.url:
         raise _NotSent(ERROR_CONFIG, "The URL is empty.")
 
+    if idempotency_key:
+        request.headers["Idempotency-Key"] = idempotency_key
     if connection is not None:
         for name, value in (connection.headers or {}).items():
             request.headers[str(name)] = str(value)
@@ -206,6 +222,11 @@ def _request_build(
     body_template = data.get("body")
     if isinstance(body_template, str) and body_template.strip():
         request.body = _body_render(body_template, variables, request.headers)
+
+
+def call_timeout(data: Mapping[str, Any]) -> float:
+    """The seconds a node's request may take (its `timeout`, within bounds)."""
+    return _timeout(data.get("timeout"))
 
 
 def _timeout(value: Any) -> float:
@@ -509,6 +530,10 @@ def _form_render(template: str, variables: Mapping[str, Any]) -> str:
 # --- Sending and mapping ------------------------------------------------------------------------
 
 
+# The mapping path that stores the whole parsed JSON body.
+WHOLE_BODY = "$"
+
+
 @dataclass(frozen=True)
 class _MappingItem:
     path: str
@@ -604,6 +629,8 @@ def _failure(
 
 
 def _mapped_value(path: str, response: OutboundResponse, document: Any) -> tuple[bool, Any]:
+    if path == WHOLE_BODY:
+        return True, document
     if path == "status":
         return True, response.status
     if path.startswith("headers."):

@@ -1,8 +1,9 @@
-"""The side effects the runner may use (outgoing HTTP, email), bound to one session.
+"""The side effects the runner may use, bound to one session: composing emails (sent later, by
+the delivery worker) and, re-exported, the `http_request` node's call.
 
-`executions.services` builds a `RunContext` with `http=http_caller(session_id, chatbot_id=...)` and
-`send_email=email_sender(session_id, emails_sent=...)`. Both callables never raise: what goes wrong
-comes back as a log entry (and, for HTTP, the `failure` handle).
+`executions.services` builds a `RunContext` with `compose_email=email_composer(session_id,
+emails_sent=...)` and makes the calls a turn stops at with `http_node_call`. Neither raises:
+what goes wrong comes back as a log entry (and, for HTTP, the `failure` handle).
 """
 
 import logging
@@ -15,11 +16,11 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 
-from executions.http_node import http_caller, http_node_call
-from executions.runner.state import EmailCallable, LogEntry
+from executions.http_node import http_node_call
+from executions.runner.state import EmailComposer, LogEntry
 from executions.runner.templating import render
 
-__all__ = ["email_sender", "http_caller", "http_node_call"]
+__all__ = ["email_composer", "email_message", "http_node_call"]
 
 logger = logging.getLogger(__name__)
 
@@ -29,55 +30,57 @@ MAX_SUBJECT_CHARS = 500
 _RECIPIENT_SEPARATORS = re.compile(r"[,;]")
 
 
-def email_sender(session_id: str, *, emails_sent: int = 0) -> EmailCallable:
-    """The `RunContext.send_email` callable for one session.
+def email_composer(session_id: str, *, emails_sent: int = 0) -> EmailComposer:
+    """The `RunContext.compose_email` callable for one session.
 
-    `emails_sent` is how many emails the session sent in earlier turns; with the ones this callable
-    sends, at most SEND_EMAIL_MAX_PER_SESSION go out per session. Each call renders `to`, `subject`,
-    `body` and `reply_to`, validates the addresses (at most 10 recipients) and sends one message
-    through Django's configured backend. It returns an error-level log when nothing was sent (limit
-    reached, no valid recipient, backend failure), else an info log, or a warning one when an
-    invalid `reply_to` was left out. Addresses are logged masked (`a***@example.com`).
+    `emails_sent` is how many emails the session queued in earlier turns; with the ones this
+    callable composes, at most SEND_EMAIL_MAX_PER_SESSION are queued per session. Each call
+    renders `to`, `subject`, `body` and `reply_to` and validates the addresses (at most 10
+    recipients). It returns (log, email): the email to queue ({to, subject, body, reply_to}),
+    or None with an error log saying why not (limit reached, no valid recipient); a warning log
+    when an invalid `reply_to` was left out. Addresses are logged masked (`a***@example.com`).
     """
     try:
-        sent = max(0, int(emails_sent or 0))
+        queued = max(0, int(emails_sent or 0))
     except (TypeError, ValueError):  # a malformed counter must not stop the chat
-        sent = 0
+        queued = 0
 
-    def send(node_id: str, data: Mapping[str, Any], variables: Mapping[str, Any]) -> LogEntry:
-        nonlocal sent
+    def compose(node_id: str, data: Mapping[str, Any], variables: Mapping[str, Any]):
+        nonlocal queued
         try:
-            if sent >= settings.SEND_EMAIL_MAX_PER_SESSION:
+            if queued >= settings.SEND_EMAIL_MAX_PER_SESSION:
                 limit = settings.SEND_EMAIL_MAX_PER_SESSION
-                return _log(
-                    node_id, "error", f"Email not sent: limit reached ({limit} per conversation).", {"limit": limit}
-                )
-            log, message = _email_build(node_id, data, variables)
-            if message is None:
-                return log
-            try:
-                message.send(fail_silently=False)
-            except Exception as exc:  # SMTPException, OSError, or whatever a backend raises
-                logger.warning("send_email node %s of session %s: backend failed: %r", node_id, session_id, exc)
-                return _log(
-                    node_id,
-                    "error",
-                    f"Email not sent: the mail server refused or failed ({type(exc).__name__}).",
-                    {**log.details, "error": type(exc).__name__},
-                )
-            sent += 1
-            return log
+                message = f"Email not sent: limit reached ({limit} per conversation)."
+                return _log(node_id, "error", message, {"limit": limit}), None
+            log, email = _email_build(node_id, data, variables)
+            if email is not None:
+                queued += 1
+            return log, email
         except Exception:
             logger.exception("send_email node %s of session %s failed unexpectedly", node_id, session_id)
-            return _log(node_id, "error", "Email not sent: unexpected error.", {"error": "unexpected"})
+            return _log(node_id, "error", "Email not sent: unexpected error.", {"error": "unexpected"}), None
 
-    return send
+    return compose
+
+
+def email_message(email: Mapping[str, Any]) -> EmailMessage:
+    """The message for a queued email ({to, subject, body, reply_to})."""
+    reply_to = email.get("reply_to") or ""
+    return EmailMessage(
+        subject=email.get("subject") or "",
+        body=email.get("body") or "",
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=list(email.get("to") or []),
+        reply_to=[reply_to] if reply_to else None,
+        # RFC 3834: keeps vacation responders from answering a bot.
+        headers={"Auto-Submitted": "auto-generated"},
+    )
 
 
 def _email_build(
     node_id: str, data: Mapping[str, Any], variables: Mapping[str, Any]
-) -> tuple[LogEntry, EmailMessage | None]:
-    """The message to send and the log to return once it is sent; or an error log and None."""
+) -> tuple[LogEntry, dict[str, Any] | None]:
+    """The email to queue and the log saying so; or an error log and None."""
     recipients, invalid = _recipients(render(data.get("to"), variables))
     if invalid:
         masked = [email_mask(address) for address in invalid]
@@ -96,7 +99,7 @@ def _email_build(
         "recipient_count": len(recipients),
         "recipients": [email_mask(address) for address in recipients],
     }
-    level, text = "info", f"Email sent to {len(recipients)} recipient{'s' if len(recipients) != 1 else ''}."
+    level, text = "info", f"Email queued for {len(recipients)} recipient{'s' if len(recipients) != 1 else ''}."
     if reply_to and not _is_email(reply_to):
         # The email still goes out (a lead notification matters more than its Reply-To).
         level, text = "warning", text + " The reply-to address was invalid and left out."
@@ -104,16 +107,8 @@ def _email_build(
         reply_to = ""
     elif reply_to:
         details["reply_to"] = email_mask(reply_to)
-    message = EmailMessage(
-        subject=subject,
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=recipients,
-        reply_to=[reply_to] if reply_to else None,
-        # RFC 3834: keeps vacation responders from answering a bot.
-        headers={"Auto-Submitted": "auto-generated"},
-    )
-    return _log(node_id, level, text, details), message
+    email = {"to": recipients, "subject": subject, "body": body, "reply_to": reply_to}
+    return _log(node_id, level, text, details), email
 
 
 def _recipients(text: str) -> tuple[list[str], list[str]]:

@@ -39,6 +39,13 @@ class ChatSession(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     message_count = models.PositiveIntegerField(default=0)
     duration = models.DurationField(null=True, blank=True)
+    # Incremented by every stored turn: a turn is stored only if the counter still holds the
+    # value it was read with (compare-and-swap), so concurrent replies never both apply.
+    turn = models.PositiveIntegerField(default=0, editable=False)
+    # From the bot's behavior when the session starts: log every node's execution (always for
+    # previews), and keep answers and transcript once the session ends.
+    debug_logging = models.BooleanField(default=False)
+    save_results = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["-started_at"]
@@ -228,3 +235,37 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} → {self.webhook or self.integration} ({self.status})"
+
+
+class OutgoingEmail(models.Model):
+    """An email a `send_email` node composed, queued with the turn that composed it and sent
+    by the delivery worker after that turn committed (never inside a turn), with retries.
+    Claimed under a lease like a webhook delivery (`claim_token`, `locked_until`)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        DEAD = "dead", "Dead (retries exhausted)"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="emails")
+    node_id = models.CharField(max_length=100, blank=True, default="")
+    to = models.JSONField(default=list)
+    subject = models.CharField(max_length=500, blank=True, default="")
+    body = models.TextField(blank=True, default="")
+    reply_to = models.CharField(max_length=320, blank=True, default="")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claim_token = models.UUIDField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outgoingemail_due")]
+
+    def __str__(self) -> str:
+        return f"{self.subject or '(no subject)'} → {len(self.to)} recipient(s) ({self.status})"

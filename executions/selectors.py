@@ -4,13 +4,41 @@ import csv
 from collections.abc import Iterator
 from datetime import timedelta
 
-from django.db.models import Avg, Count, Q, QuerySet, Sum
+from django.db.models import Avg, Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from chatbots.models import Chatbot, ChatbotVersion
-from executions.models import ChatSession, InputReached, UserInput
+from executions.models import ChatMessage, ChatSession, InputReached, UserInput
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def _unread_messages() -> QuerySet:
+    """The visitor's messages of the outer session that its owner has not read yet. Each
+    session's messages are reached through the (session, seq) index."""
+    return ChatMessage.objects.filter(
+        session=OuterRef("pk"), sender=ChatMessage.Sender.USER, read_at__isnull=True
+    ).order_by()
+
+
+def sessions_with_unread(sessions: QuerySet) -> QuerySet:
+    """`sessions` annotated with `unread_count`: visitor messages the owner has not read. A
+    preview's messages are the owner's own, so a preview has none."""
+    count = _unread_messages().values("session").annotate(n=Count("pk")).values("n")
+    return sessions.annotate(
+        unread_count=Case(
+            When(is_preview=True, then=Value(0)),
+            default=Coalesce(Subquery(count, output_field=IntegerField()), Value(0)),
+            output_field=IntegerField(),
+        )
+    )
+
+
+def sessions_unread(sessions: QuerySet, unread: bool) -> QuerySet:
+    """Only the sessions with (or, `unread` false, without) unread visitor messages."""
+    condition = Q(Exists(_unread_messages()), is_preview=False)
+    return sessions.filter(condition) if unread else sessions.exclude(condition)
 
 
 def _stored_sessions(chatbot: Chatbot, started_after, started_before) -> QuerySet:
@@ -27,8 +55,9 @@ def _stored_sessions(chatbot: Chatbot, started_after, started_before) -> QuerySe
 def results_sessions(
     chatbot: Chatbot, *, started_after=None, started_before=None, status: str | None = None
 ) -> QuerySet:
-    """Sessions of a chatbot for its results: previews left out, newest first."""
-    sessions = _stored_sessions(chatbot, started_after, started_before)
+    """Sessions of a chatbot for its results: previews and sessions of a bot that keeps no results
+    (`behavior.save_results` off when they started) left out, newest first."""
+    sessions = _stored_sessions(chatbot, started_after, started_before).filter(save_results=True)
     if status:
         sessions = sessions.filter(status=status)
     return sessions.order_by("-started_at", "-id").only("id", "status", "started_at", "completed_at", "variables")

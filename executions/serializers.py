@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from executions.models import ChatMessage, ChatSession, ExecutionLog, UserInput
+from flows.models import FlowExecution
 
 
 class ChatSessionSerializer(serializers.ModelSerializer):
@@ -11,6 +12,9 @@ class ChatSessionSerializer(serializers.ModelSerializer):
         help_text="The published version's number; null in a preview.",
     )
     chatbot_name = serializers.CharField(source="chatbot.name", read_only=True)
+    unread_count = serializers.IntegerField(
+        read_only=True, default=0, help_text="Visitor messages you have not read (reading the transcript reads them)."
+    )
 
     class Meta:
         model = ChatSession
@@ -30,7 +34,27 @@ class ChatSessionSerializer(serializers.ModelSerializer):
             "completed_at",
             "duration",
             "message_count",
+            "unread_count",
         ]
+        read_only_fields = fields
+
+
+class SessionFlowRunSerializer(serializers.ModelSerializer):
+    flow = serializers.IntegerField(source="flow_id", allow_null=True, help_text="The flow's id.")
+
+    class Meta:
+        model = FlowExecution
+        fields = ["id", "flow", "flow_name", "status", "started_at", "ended_at"]
+        read_only_fields = fields
+
+
+class ChatSessionDetailSerializer(ChatSessionSerializer):
+    flow_executions = SessionFlowRunSerializer(
+        many=True, read_only=True, help_text="The flows this session ran, in order (a flow_link adds one)."
+    )
+
+    class Meta(ChatSessionSerializer.Meta):
+        fields = [*ChatSessionSerializer.Meta.fields, "flow_executions"]
         read_only_fields = fields
 
 

@@ -64,7 +64,7 @@ def upload_create(session_id, *, upload, origin: str | None = None) -> ChatUploa
                 f"This conversation already holds {held / 1048576:.1f} MB of files; "
                 f"at most {settings.CHAT_UPLOAD_SESSION_MAX_MB} MB in all."
             )
-        replaced.delete()  # their files go once this commits (see upload_file_delete)
+        replaced.delete()  # their files go once this commits (executions.files)
         record = ChatUpload(
             session=session,
             token=secrets.token_urlsafe(24),
@@ -76,14 +76,6 @@ def upload_create(session_id, *, upload, origin: str | None = None) -> ChatUploa
         record.file.save(record.token, upload, save=False)
         record.save()
     return record
-
-
-def upload_file_delete(sender, instance: ChatUpload, using: str = "default", **kwargs) -> None:
-    """post_delete of ChatUpload: the file goes too, once the deletion commits (a rollback keeps
-    both). Connected in apps.py, so deleting an upload, its session or its bot deletes files."""
-    name, storage = instance.file.name, instance.file.storage
-    if name:
-        transaction.on_commit(lambda: storage.delete(name), using=using)
 
 
 def upload_resolve(session: ChatSession, value: Any) -> Any:

@@ -14,6 +14,7 @@ from executions.filters import ChatSessionFilter
 from executions.models import ChatMessage, ChatSession, ChatUpload, ExecutionLog, UserInput, WebhookEvent
 from executions.serializers import (
     ChatMessageSerializer,
+    ChatSessionDetailSerializer,
     ChatSessionSerializer,
     DashboardSerializer,
     ExecutionLogSerializer,
@@ -21,12 +22,15 @@ from executions.serializers import (
     UserInputSerializer,
     WebhookDeliverySerializer,
 )
+from executions.transcripts import messages_mark_read
 from executions.webhooks import delivery_retry
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Chat sessions of your chatbots"),
-    retrieve=extend_schema(summary="One session", responses={200: ChatSessionSerializer, **OWNER_ERRORS}),
+    list=extend_schema(summary="Chat sessions of your chatbots, with how many visitor messages you have not read"),
+    retrieve=extend_schema(
+        summary="One session, with the flows it ran", responses={200: ChatSessionDetailSerializer, **OWNER_ERRORS}
+    ),
 )
 class ChatSessionViewSet(OwnedReadOnlyViewSet):
     queryset = ChatSession.objects.select_related("chatbot", "version").defer("preview_snapshot", "state")
@@ -37,15 +41,37 @@ class ChatSessionViewSet(OwnedReadOnlyViewSet):
     ordering_fields = ["started_at", "last_activity_at", "message_count", "duration"]
     ordering = ["-started_at"]
 
+    def get_queryset(self):
+        sessions = selectors.sessions_with_unread(super().get_queryset())
+        if self.action in ("retrieve", "finish"):
+            sessions = sessions.prefetch_related("flow_executions")
+        return sessions
+
+    def get_serializer_class(self):
+        return ChatSessionDetailSerializer if self.action == "retrieve" else ChatSessionSerializer
+
+    def _detail(self, session: ChatSession) -> Response:
+        return Response(ChatSessionDetailSerializer(self.get_queryset().get(pk=session.pk)).data)
+
     @extend_schema(
-        summary="Close an active session (counts as completed)",
+        summary="Close an active session (counts as completed: its flows finish, session.completed is sent)",
         request=None,
-        responses={200: ChatSessionSerializer, 409: ERR_409, **OWNER_ERRORS},
+        responses={200: ChatSessionDetailSerializer, 409: ERR_409, **OWNER_ERRORS},
     )
     @action(detail=True, methods=["post"])
     def finish(self, request, pk=None):
-        session = services.session_finish(self.get_object())
-        return Response(ChatSessionSerializer(self.get_queryset().get(pk=session.pk)).data)
+        return self._detail(services.session_finish(self.get_object()))
+
+    @extend_schema(
+        summary="The session's transcript, oldest first; reading it marks the visitor's messages read",
+        responses={200: ChatMessageSerializer(many=True), **OWNER_ERRORS},
+    )
+    @action(detail=True, filter_backends=[])
+    def transcript(self, request, pk=None):
+        session = self.get_object()
+        messages_mark_read(session)
+        page = self.paginate_queryset(ChatMessage.objects.filter(session=session).order_by("seq"))
+        return self.get_paginated_response(ChatMessageSerializer(page, many=True).data)
 
     @extend_schema(summary="Figures over the (filtered) sessions", responses={200: SessionStatsSerializer})
     @action(detail=False)

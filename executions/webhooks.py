@@ -1,4 +1,5 @@
-"""Delivering events: outbox → deliveries → signed POSTs with retries. Never inside a chat turn.
+"""Delivering events and emails: outbox → deliveries → signed POSTs, and queued emails → the
+mail server, with retries. Never inside a chat turn.
 
 1. `outbox_dispatch` turns each new OutboxEvent into one WebhookEvent per subscribed webhook
    or integration (the owner's, for that chatbot or all of them), in one transaction.
@@ -8,6 +9,9 @@
    dedupe by X-Webhook-Id).
 3. `delivery_attempt` POSTs through the guarded client, logs the attempt (IntegrationLog), and
    marks the delivery delivered, or schedules the next retry, or dead.
+4. `email_attempt` sends a queued email (OutgoingEmail, claimed like a delivery) through
+   Django's email backend and marks it sent, or schedules the next retry, or dead; the
+   session's log says when it was sent or given up.
 """
 
 import logging
@@ -21,7 +25,8 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from executions.models import OutboxEvent, WebhookEvent
+from executions.integrations import email_message
+from executions.models import ExecutionLog, OutboxEvent, OutgoingEmail, WebhookEvent
 from integrations.crypto import SecretUnreadable, secret_decrypt
 from integrations.models import Integration, IntegrationLog, IntegrationTemplate, Webhook
 from integrations.outbound import OutboundError
@@ -117,14 +122,20 @@ def outbox_dispatch(*, limit: int = 200) -> int:
 
 
 def deliveries_claim(*, limit: int = 50, now=None) -> list[tuple]:
-    """Claim due deliveries for this worker; returns (id, claim token) pairs."""
+    """Claim due webhook deliveries for this worker; returns (id, claim token) pairs."""
+    return _claim(WebhookEvent, limit=limit, now=now)
+
+
+def _claim(model, *, limit: int, now=None) -> list[tuple]:
+    """Claim due rows of `model` (a delivery: status, next_attempt_at, claim_token, locked_until)
+    under a lease; returns (id, claim token) pairs."""
     now = now or timezone.now()
     lease = now + timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS)
     claimed = []
     unlocked = Q(locked_until__isnull=True) | Q(locked_until__lt=now)
     with transaction.atomic():
         due = _locking(
-            WebhookEvent.objects.filter(status=WebhookEvent.Status.PENDING, next_attempt_at__lte=now)
+            model.objects.filter(status="pending", next_attempt_at__lte=now)
             .filter(unlocked)
             .order_by("next_attempt_at")
             .values_list("pk", flat=True)
@@ -134,13 +145,23 @@ def deliveries_claim(*, limit: int = 50, now=None) -> list[tuple]:
             # The condition repeats the claimability test: a concurrent claimer that got here
             # first (SQLite has no SKIP LOCKED) makes this update match nothing.
             updated = (
-                WebhookEvent.objects.filter(pk=pk, status=WebhookEvent.Status.PENDING)
+                model.objects.filter(pk=pk, status="pending")
                 .filter(unlocked)
                 .update(claim_token=token, locked_until=lease)
             )
             if updated:
                 claimed.append((pk, token))
     return claimed
+
+
+def _next_attempt(attempts: int, now, *, success: bool, done: str, dead: str) -> dict:
+    """The status fields after attempt number `attempts`: `done`, or a retry after the next
+    delay of WEBHOOK_RETRY_DELAYS, or `dead` once they are used up."""
+    if success:
+        return {"status": done}
+    if attempts > len(settings.WEBHOOK_RETRY_DELAYS):
+        return {"status": dead}
+    return {"next_attempt_at": now + timedelta(seconds=settings.WEBHOOK_RETRY_DELAYS[attempts - 1])}
 
 
 # --- 3. Attempts -----------------------------------------------------------------------------------
@@ -190,13 +211,11 @@ def delivery_attempt(delivery_id, claim_token) -> str | None:
     success = not error
     now = timezone.now()
     attempts = delivery.attempts + 1
+    changes = _next_attempt(
+        attempts, now, success=success, done=WebhookEvent.Status.DELIVERED, dead=WebhookEvent.Status.DEAD
+    )
     if success:
-        changes = {"status": WebhookEvent.Status.DELIVERED, "delivered_at": now}
-    elif attempts > len(settings.WEBHOOK_RETRY_DELAYS):
-        changes = {"status": WebhookEvent.Status.DEAD}
-    else:
-        delay = settings.WEBHOOK_RETRY_DELAYS[attempts - 1]
-        changes = {"next_attempt_at": now + timedelta(seconds=delay)}
+        changes["delivered_at"] = now
     with transaction.atomic():
         updated = WebhookEvent.objects.filter(pk=delivery.pk, claim_token=claim_token).update(
             attempts=attempts,
@@ -224,16 +243,69 @@ def delivery_attempt(delivery_id, claim_token) -> str | None:
     return changes.get("status", WebhookEvent.Status.PENDING)
 
 
+def email_attempt(email_id, claim_token) -> str | None:
+    """Send one claimed email; returns its new status (None if the claim was lost)."""
+    email = OutgoingEmail.objects.filter(pk=email_id, claim_token=claim_token).select_related("session").first()
+    if email is None:
+        return None
+    error = ""
+    try:
+        email_message({"to": email.to, "subject": email.subject, "body": email.body, "reply_to": email.reply_to}).send(
+            fail_silently=False
+        )
+    except Exception as exc:  # SMTPException, OSError, or whatever a backend raises
+        error = f"{type(exc).__name__}"
+        logger.warning("Email %s of session %s: the mail server refused or failed: %r", email.pk, email.session_id, exc)
+    now = timezone.now()
+    attempts = email.attempts + 1
+    changes = _next_attempt(
+        attempts, now, success=not error, done=OutgoingEmail.Status.SENT, dead=OutgoingEmail.Status.DEAD
+    )
+    if not error:
+        changes["sent_at"] = now
+    recipients = len(email.to)
+    plural = "s" if recipients != 1 else ""
+    with transaction.atomic():
+        updated = OutgoingEmail.objects.filter(pk=email.pk, claim_token=claim_token).update(
+            attempts=attempts, last_error=error[:500], claim_token=None, locked_until=None, **changes
+        )
+        status = changes.get("status")
+        if updated and status:
+            sent = status == OutgoingEmail.Status.SENT
+            ExecutionLog.objects.create(
+                session_id=email.session_id,
+                node_id=email.node_id,
+                node_type="send_email",
+                level="info" if sent else "error",
+                message=(
+                    f"Email sent to {recipients} recipient{plural}."
+                    if sent
+                    else f"Email not sent: the mail server refused or failed {attempts} times ({error})."
+                ),
+                details={"recipient_count": recipients, "attempts": attempts, **({"error": error} if error else {})},
+            )
+    if not updated:
+        return None
+    if changes.get("status") and not email.session.save_results and email.session.status != "active":
+        OutgoingEmail.objects.filter(pk=email.pk).delete()  # the session keeps no results: nor its emails
+    return changes.get("status", OutgoingEmail.Status.PENDING)
+
+
 def deliver_due(*, limit: int = 50) -> int:
-    """Dispatch new events and make one attempt at each due delivery; returns attempts made."""
+    """Dispatch new events, make one attempt at each due delivery and send each due email;
+    returns the attempts made."""
     outbox_dispatch()
     made = 0
-    for delivery_id, token in deliveries_claim(limit=limit):
-        try:
-            delivery_attempt(delivery_id, token)
-        except Exception:  # one broken delivery must not stop the others; its lease expires
-            logger.exception("Webhook delivery %s failed unexpectedly", delivery_id)
-        made += 1
+    for kind, claim, attempt in (
+        ("Webhook delivery", deliveries_claim, delivery_attempt),
+        ("Email", lambda limit: _claim(OutgoingEmail, limit=limit), email_attempt),
+    ):
+        for row_id, token in claim(limit=limit):
+            try:
+                attempt(row_id, token)
+            except Exception:  # one broken row must not stop the others; its lease expires
+                logger.exception("%s %s failed unexpectedly", kind, row_id)
+            made += 1
     return made
 
 

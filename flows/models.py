@@ -10,7 +10,7 @@ class Flow(models.Model):
     description = models.TextField(blank=True, max_length=2000)
     is_main = models.BooleanField(default=False)
     settings = models.JSONField(default=dict, blank=True)
-    # [{"name": "email", "default": null}, …] — the declared variables (CONTRACT §1).
+    # [{"name": "email", "default": null}, …] — the declared variables (docs/graph.md).
     variables = models.JSONField(default=list, blank=True)
     # Size of the draft graph as compact JSON, kept by every graph write: a chatbot's flows
     # together are held to CHATBOT_MAX_GRAPH_MB without reading them all back.
@@ -47,7 +47,7 @@ class FlowTemplate(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="flow_templates"
     )
-    # The CONTRACT §1 graph: {"nodes": […], "edges": […], "variables": […]}.
+    # The graph (docs/graph.md): {"nodes": […], "edges": […], "variables": […]}.
     graph = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -84,3 +84,12 @@ class FlowExecution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.flow_name} in {self.session_id}"
+
+    @property
+    def flow_id(self) -> int | None:
+        """The draft flow's id the run's key stands for (keys of compiled flows are flow ids)."""
+        return int(self.flow_key) if self.flow_key.isdigit() else None
+
+    @property
+    def duration_seconds(self) -> float | None:
+        return round((self.ended_at - self.started_at).total_seconds(), 3) if self.ended_at else None

@@ -1,8 +1,10 @@
+from typing import Literal
+
 from rest_framework import serializers
 
 from config.contract import GraphSerializer
 from config.fields import IdField
-from flows.models import Flow, FlowTemplate
+from flows.models import Flow, FlowExecution, FlowTemplate
 
 TAG = r"^[a-z0-9][a-z0-9-]{0,39}$"
 
@@ -57,6 +59,9 @@ class ValidationReportSerializer(serializers.Serializer):
 
 class FlowTemplateSerializer(serializers.ModelSerializer):
     is_owner = serializers.SerializerMethodField()
+    source = serializers.SerializerMethodField(
+        help_text="catalog: shipped with the product; yours: one of your templates; shared: another user's, public."
+    )
 
     class Meta:
         model = FlowTemplate
@@ -68,6 +73,7 @@ class FlowTemplateSerializer(serializers.ModelSerializer):
             "tags",
             "is_public",
             "is_owner",
+            "source",
             "graph",
             "created_at",
             "updated_at",
@@ -78,12 +84,20 @@ class FlowTemplateSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         return bool(request and obj.owner_id == request.user.pk)
 
+    def get_source(self, obj: FlowTemplate) -> Literal["catalog", "yours", "shared"]:
+        if obj.owner_id is None:
+            return "catalog"
+        return "yours" if self.get_is_owner(obj) else "shared"
+
 
 class FlowTemplateWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     category = serializers.ChoiceField(choices=FlowTemplate.Category.choices, required=False, default="other")
     tags = serializers.ListField(child=serializers.RegexField(TAG), max_length=20, required=False, default=list)
+    is_public = serializers.BooleanField(
+        required=False, default=False, help_text="Share it with every user (they can use it, never change it)."
+    )
     graph = GraphSerializer(required=False)
     flow = IdField(required=False, help_text="Copy the graph of this flow of yours.")
 
@@ -106,3 +120,36 @@ class FlowTemplateWriteSerializer(serializers.Serializer):
 class TemplateUseSerializer(serializers.Serializer):
     chatbot = IdField()
     name = serializers.CharField(max_length=200, required=False)
+
+
+class FlowRunSessionSerializer(serializers.Serializer):
+    """The chat session a flow run belongs to (the session lives in the executions app)."""
+
+    id = serializers.UUIDField()
+    status = serializers.CharField(help_text="active, completed, failed or expired")
+    is_preview = serializers.BooleanField()
+    version = serializers.IntegerField(
+        source="version.number", allow_null=True, default=None, help_text="The published version; null in a preview."
+    )
+    started_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+
+
+class FlowExecutionSerializer(serializers.ModelSerializer):
+    flow = serializers.IntegerField(source="flow_id", allow_null=True, help_text="The flow's id.")
+    duration = serializers.FloatField(
+        source="duration_seconds", allow_null=True, help_text="Seconds from start to end; null while running."
+    )
+
+    class Meta:
+        model = FlowExecution
+        fields = ["id", "flow", "flow_name", "status", "started_at", "ended_at", "duration"]
+        read_only_fields = fields
+
+
+class FlowExecutionDetailSerializer(FlowExecutionSerializer):
+    session = FlowRunSessionSerializer(read_only=True)
+
+    class Meta(FlowExecutionSerializer.Meta):
+        fields = [*FlowExecutionSerializer.Meta.fields, "session"]
+        read_only_fields = fields

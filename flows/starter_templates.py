@@ -2,7 +2,7 @@
 
 
 def graph_node(node_id: str, type_name: str, x: float = 0, y: float = 0, **data) -> dict:
-    """A node in the CONTRACT §1 shape (for graphs written in code: templates, the demo bot)."""
+    """A node in the graph shape of docs/graph.md (for graphs written in code: templates, the demo bot)."""
     return {"id": node_id, "type": type_name, "position": {"x": x, "y": y}, "data": data}
 
 

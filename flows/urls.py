@@ -7,6 +7,10 @@ from flows import chat_views, views
 
 chatbot_router.register("flows", views.FlowViewSet, basename="chatbot-flow")
 
+# /api/chatbots/{chatbot_pk}/flows/{flow_pk}/executions/ (config/urls.py mounts it).
+flow_router = routers.NestedSimpleRouter(chatbot_router, "flows", lookup="flow")
+flow_router.register("executions", views.FlowExecutionViewSet, basename="flow-execution")
+
 router = routers.DefaultRouter()
 router.include_root_view = False
 router.register("templates", views.FlowTemplateViewSet, basename="flow-template")

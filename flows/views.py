@@ -1,24 +1,30 @@
-from django.db.models import Count, Q
+from django.db.models import Count, F
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 
 from chatbots.models import Chatbot
 
-# Upward calls (STYLE.md §5): the draft graph belongs to components; the URLs live here.
+# Upward calls (a view may call a higher app's service): the draft graph belongs to components; the URLs live here.
 from components import services as builder
 from components.graph import GraphDraft, graph_load, graph_save
 from components.validation import graph_report
+from config.filters import FilterBackend
 from config.schema import ERR_400, ERR_409, OWNER_ERRORS, WRITE_ERRORS
-from config.viewsets import OwnedModelViewSet
+from config.viewsets import OwnedModelViewSet, OwnedReadOnlyViewSet
 from flows import services
-from flows.models import Flow, FlowTemplate
+from flows.filters import FlowExecutionFilter, FlowTemplateFilter
+from flows.models import Flow, FlowExecution, FlowTemplate
+from flows.selectors import flow_templates_owned, flow_templates_usable
 from flows.serializers import (
     FlowCloneSerializer,
     FlowCreateSerializer,
+    FlowExecutionDetailSerializer,
+    FlowExecutionSerializer,
     FlowSerializer,
     FlowTemplateSerializer,
     FlowTemplateWriteSerializer,
@@ -42,9 +48,17 @@ class FlowViewSet(OwnedModelViewSet):
     ordering_fields = ["name", "created_at", "updated_at"]
     ordering = ["-is_main", "created_at"]
     filterset_fields = ["is_main"]
+    filterset_class = None  # the templates action sets its own
 
     def _chatbot(self) -> Chatbot:
         return self.get_parent(Chatbot, "chatbot_pk")
+
+    def get_queryset(self):
+        if self.action != "templates":
+            return super().get_queryset()
+        if not self.request.user.is_authenticated:
+            return FlowTemplate.objects.none()
+        return flow_templates_usable(self.request.user).order_by(F("owner").asc(nulls_first=True), "name", "id")
 
     def list(self, request, *args, **kwargs):
         self._chatbot()
@@ -66,7 +80,7 @@ class FlowViewSet(OwnedModelViewSet):
         data = dict(serializer.validated_data)
         template_id = data.pop("template", None)
         if template_id is not None:
-            template = FlowTemplate.objects.filter(Q(is_public=True) | Q(owner=request.user), pk=template_id).first()
+            template = flow_templates_usable(request.user).filter(pk=template_id).first()
             if template is None:
                 raise ValidationError({"template": "No such template."})
             flow = builder.flow_from_template(template, chatbot=chatbot, name=data["name"])
@@ -126,8 +140,28 @@ class FlowViewSet(OwnedModelViewSet):
         return self._respond(services.flow_make_main(self.get_object()))
 
     @extend_schema(
+        summary="Templates a new flow of this chatbot can start from",
+        description=(
+            "The catalog's templates, yours (private or shared) and those other users share, catalog first. "
+            "Create a flow from one with `POST …/flows/` and `template`."
+        ),
+        responses={200: FlowTemplateSerializer(many=True), **OWNER_ERRORS},
+    )
+    @action(
+        detail=False,
+        queryset=FlowTemplate.objects.none(),  # what get_queryset returns for this action
+        filterset_class=FlowTemplateFilter,
+        filter_backends=[FilterBackend, SearchFilter],
+        search_fields=["name", "description"],
+    )
+    def templates(self, request, chatbot_pk=None):
+        self._chatbot()
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(FlowTemplateSerializer(page, many=True, context={"request": request}).data)
+
+    @extend_schema(
         methods=["GET"],
-        summary="The flow's draft graph (CONTRACT §1)",
+        summary="The flow's draft graph (docs/graph.md)",
         responses={200: GraphSerializer, **OWNER_ERRORS},
     )
     @extend_schema(
@@ -151,7 +185,6 @@ class FlowViewSet(OwnedModelViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary="Flow templates: the public ones and yours",
-        parameters=[OpenApiParameter("tag", str, description="Only templates with this tag.")],
         responses={200: FlowTemplateSerializer(many=True), 401: OWNER_ERRORS[401]},
     ),
     retrieve=extend_schema(summary="One template", responses={200: FlowTemplateSerializer, **OWNER_ERRORS}),
@@ -160,23 +193,16 @@ class FlowViewSet(OwnedModelViewSet):
 class FlowTemplateViewSet(OwnedModelViewSet):
     queryset = FlowTemplate.objects.all()
     serializer_class = FlowTemplateSerializer
-    filterset_fields = ["category", "is_public"]
+    filterset_class = FlowTemplateFilter
     search_fields = ["name", "description"]
     ordering_fields = ["name", "created_at", "category"]
     ordering = ["name"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
-        queryset = FlowTemplate.objects.all()
         if self.action in ("list", "retrieve", "use"):
-            queryset = queryset.filter(Q(is_public=True) | Q(owner=self.request.user))
-        else:
-            queryset = queryset.filter(owner=self.request.user)
-        tag = self.request.query_params.get("tag")
-        if tag and self.action == "list":
-            # Tags are [a-z0-9-] (checked on write), so the quoted form matches one whole tag.
-            queryset = queryset.filter(tags__icontains=f'"{tag.lower()}"')
-        return queryset
+            return flow_templates_usable(self.request.user)
+        return flow_templates_owned(self.request.user)
 
     def _graph_from(self, data: dict) -> dict:
         if "flow" in data:
@@ -196,7 +222,7 @@ class FlowTemplateViewSet(OwnedModelViewSet):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         graph = self._graph_from(data)
-        template = FlowTemplate.objects.create(owner=request.user, is_public=False, graph=graph, **data)
+        template = FlowTemplate.objects.create(owner=request.user, graph=graph, **data)
         return Response(
             FlowTemplateSerializer(template, context={"request": request}).data, status=status.HTTP_201_CREATED
         )
@@ -234,3 +260,37 @@ class FlowTemplateViewSet(OwnedModelViewSet):
         flow = builder.flow_from_template(template, chatbot=chatbot, name=serializer.validated_data.get("name"))
         flow = Flow.objects.annotate(node_count=Count("nodes")).get(pk=flow.pk)
         return Response(FlowSerializer(flow).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Runs of this flow in chat sessions (newest first)",
+        responses={200: FlowExecutionSerializer(many=True), **OWNER_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="One run of this flow, with its session", responses={200: FlowExecutionDetailSerializer, **OWNER_ERRORS}
+    ),
+)
+class FlowExecutionViewSet(OwnedReadOnlyViewSet):
+    """Read-only: the runner records a run each time a session enters the flow (its start for
+    the main flow, a flow_link for the others)."""
+
+    queryset = FlowExecution.objects.select_related("session__version")
+    owner_field = "session__chatbot__owner"
+    parent_lookups = {"chatbot_pk": "session__chatbot_id"}
+    filterset_class = FlowExecutionFilter
+    ordering_fields = ["started_at", "ended_at"]
+    ordering = ["-started_at", "-id"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return FlowExecution.objects.none()
+        flow = Flow.objects.filter(
+            pk=self.kwargs["flow_pk"], chatbot_id=self.kwargs["chatbot_pk"], chatbot__owner=self.request.user
+        ).first()
+        if flow is None:
+            raise NotFound()
+        return super().get_queryset().filter(flow_key=str(flow.pk))
+
+    def get_serializer_class(self):
+        return FlowExecutionDetailSerializer if self.action == "retrieve" else FlowExecutionSerializer

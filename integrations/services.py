@@ -8,6 +8,7 @@ from django.db import transaction
 
 from jsonschema import Draft202012Validator
 
+from config.jsonschema_errors import schema_errors
 from integrations.crypto import basic_auth_token, secret_decrypt, secret_encrypt, secret_mask, secret_redact
 from integrations.models import (
     EVENT_CHOICES,
@@ -58,13 +59,16 @@ def new_secret() -> str:
 # --- API connections ------------------------------------------------------------------------
 
 
-def _apply_connection_secret(connection: ApiConnection, secret: str | None) -> None:
+def api_connection_set_secret(connection: ApiConnection, secret: str | None) -> None:
+    """Encrypt `secret` onto the connection (None keeps the stored one)."""
     if secret is not None:
         connection.secret_encrypted = secret_encrypt(secret)
         connection.secret_hint = secret_mask(secret)
 
 
-def _check_connection(connection: ApiConnection) -> None:
+def api_connection_check(connection: ApiConnection) -> None:
+    """Raise ValidationError unless the connection is usable: a base URL the outbound guard
+    allows, the key's name and a secret where its authentication type needs them."""
     _check_url(connection.base_url, "base_url")
     needs_name = connection.auth_type in (ApiConnection.AuthType.HEADER, ApiConnection.AuthType.QUERY)
     if needs_name and not connection.auth_name:
@@ -78,8 +82,8 @@ def _check_connection(connection: ApiConnection) -> None:
 @transaction.atomic
 def api_connection_create(owner, *, secret: str | None = None, **fields) -> ApiConnection:
     connection = ApiConnection(owner=owner, **fields)
-    _apply_connection_secret(connection, secret)
-    _check_connection(connection)
+    api_connection_set_secret(connection, secret)
+    api_connection_check(connection)
     connection.save()
     return connection
 
@@ -88,8 +92,8 @@ def api_connection_create(owner, *, secret: str | None = None, **fields) -> ApiC
 def api_connection_update(connection: ApiConnection, *, secret: str | None = None, **fields) -> ApiConnection:
     for name, value in fields.items():
         setattr(connection, name, value)
-    _apply_connection_secret(connection, secret)
-    _check_connection(connection)
+    api_connection_set_secret(connection, secret)
+    api_connection_check(connection)
     connection.save()
     return connection
 
@@ -97,21 +101,35 @@ def api_connection_update(connection: ApiConnection, *, secret: str | None = Non
 # --- Webhooks ---------------------------------------------------------------------------------
 
 
+def subscription_check(owner, *, url: str, events: list[str], chatbot=None) -> list[str]:
+    """Check what a webhook subscribes with (a URL the outbound guard allows, known events, one
+    of the owner's chatbots or all of them); returns the events, deduplicated and in order.
+    Raises ValidationError naming the field."""
+    _check_url(url)
+    _check_chatbot(owner, chatbot)
+    return _check_events(events)
+
+
+def webhook_secret_new(webhook: Webhook) -> str:
+    """Give the webhook a new signing secret (encrypted); returns it, to be shown this once."""
+    secret = new_secret()
+    webhook.secret_encrypted = secret_encrypt(secret)
+    return secret
+
+
 @transaction.atomic
 def webhook_create(owner, *, url: str, events: list[str], chatbot=None, name: str = "", is_active: bool = True):
     """Returns (webhook, signing secret): the secret is shown this once."""
-    _check_url(url)
-    _check_chatbot(owner, chatbot)
-    secret = new_secret()
+    events = subscription_check(owner, url=url, events=events, chatbot=chatbot)
     webhook = Webhook(
         owner=owner,
         url=url,
-        events=_check_events(events),
+        events=events,
         chatbot=chatbot,
         name=name,
         is_active=is_active,
-        secret_encrypted=secret_encrypt(secret),
     )
+    secret = webhook_secret_new(webhook)
     webhook.full_clean()
     webhook.save()
     return webhook, secret
@@ -129,8 +147,7 @@ def webhook_update(webhook: Webhook, **fields) -> Webhook:
 
 
 def webhook_rotate_secret(webhook: Webhook) -> str:
-    secret = new_secret()
-    webhook.secret_encrypted = secret_encrypt(secret)
+    secret = webhook_secret_new(webhook)
     webhook.save(update_fields=["secret_encrypted", "updated_at"])
     return secret
 
@@ -138,11 +155,10 @@ def webhook_rotate_secret(webhook: Webhook) -> str:
 # --- Integrations -----------------------------------------------------------------------------
 
 
-def _check_config(template: IntegrationTemplate, config: dict) -> dict:
-    errors = {}
-    for error in Draft202012Validator(template.config_schema).iter_errors(config):
-        path = ".".join(["config", *[str(p) for p in error.absolute_path]])
-        errors.setdefault(path, []).append(error.message)
+def integration_config_check(template: IntegrationTemplate, config: dict) -> dict:
+    """Raise ValidationError (keyed `config.<path>`) unless `config` fits the preset's schema
+    and its URL is one the outbound guard allows."""
+    errors = schema_errors(Draft202012Validator(template.config_schema), config, prefix="config")
     if errors:
         raise ValidationError(errors)
     _check_url(config.get("url", ""), "config.url")
@@ -165,7 +181,7 @@ def integration_create(
         owner=owner,
         template=template,
         name=name,
-        config=_check_config(template, config),
+        config=integration_config_check(template, config),
         events=_check_events(events),
         chatbot=chatbot,
         is_active=is_active,
@@ -179,7 +195,7 @@ def integration_create(
 @transaction.atomic
 def integration_update(integration: Integration, **fields) -> Integration:
     if "config" in fields:
-        fields["config"] = _check_config(integration.template, fields["config"])
+        fields["config"] = integration_config_check(integration.template, fields["config"])
     if "events" in fields:
         fields["events"] = _check_events(fields["events"])
     if "chatbot" in fields:

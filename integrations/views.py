@@ -179,6 +179,25 @@ class IntegrationViewSet(OwnedModelViewSet):
         return Response({"action": serializer.validated_data["action"], "affected": affected})
 
 
+LEGACY_NOTE = "Deprecated alias of the same operation under `/api/integrations/`; removed in the next release."
+
+
+@extend_schema_view(
+    **{
+        name: extend_schema(deprecated=True, description=LEGACY_NOTE)
+        for name in ("list", "retrieve", "create", "partial_update", "destroy", "test", "bulk_action")
+    }
+)
+class LegacyIntegrationViewSet(IntegrationViewSet):
+    """`/api/integrations/integrations/`: where the collection used to be."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Deprecation"] = "true"
+        response["Link"] = '</api/integrations/>; rel="successor-version"'
+        return response
+
+
 @extend_schema_view(
     list=extend_schema(summary="Outbound attempts: deliveries and tests"), retrieve=extend_schema(summary="One attempt")
 )

@@ -126,3 +126,37 @@ def loop_graph(filler: int) -> dict:
     nodes.append(node("end", "end"))
     edges.append(edge(previous, "end", handle))
     return {"nodes": nodes, "edges": edges, "variables": [{"name": "x", "default": None}]}
+
+
+def linked_flows_bot(owner):
+    """A published bot whose main flow (start -> link -> bye "Thanks, {{email}}" -> end) runs a
+    second flow, "Ask email" (start -> email input), through a flow_link; `sub_flow` is that flow."""
+    from components.graph import GraphDraft, graph_save
+    from components.services import chatbot_publish, flow_create
+
+    bot = ChatbotFactory(owner=owner)
+    sub = flow_create(
+        bot,
+        name="Ask email",
+        graph=GraphDraft(
+            nodes=[node("start", "start"), node("mail", "email_input", prompt="Email?", variable="email")],
+            edges=[edge("start", "mail")],
+            variables=[{"name": "email", "default": None}],
+        ),
+    )
+    graph_save(
+        bot.main_flow,
+        GraphDraft(
+            nodes=[
+                node("start", "start"),
+                node("link", "flow_link", flow=sub.pk),
+                node("bye", "message", text="Thanks, {{email}}"),
+                node("end", "end"),
+            ],
+            edges=[edge("start", "link"), edge("link", "bye"), edge("bye", "end")],
+            variables=[{"name": "email", "default": None}],
+        ),
+    )
+    chatbot_publish(bot, user=owner)
+    bot.sub_flow = sub
+    return bot

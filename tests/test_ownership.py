@@ -37,6 +37,7 @@ def owner_urls(ids):
         ("delete", f"/api/chatbots/{c}/"),
         ("post", f"/api/chatbots/{c}/publish/"),
         ("post", f"/api/chatbots/{c}/clone/"),
+        ("get", f"/api/chatbots/{c}/export/"),
         ("get", f"/api/chatbots/{c}/versions/"),
         ("get", f"/api/chatbots/{c}/versions/1/"),
         ("post", f"/api/chatbots/{c}/versions/1/restore/"),

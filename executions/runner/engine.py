@@ -15,6 +15,7 @@ Cost: every lookup is by id; nothing is proportional to the size of the flow.
 """
 
 import math
+import time
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -31,15 +32,18 @@ from executions.runner.state import (
     FAILED,
     Answer,
     BotMessage,
+    CallOutcome,
+    CallPoint,
     Frame,
     InputRequest,
     LogEntry,
+    PendingCall,
     RunContext,
     SessionState,
     TurnResult,
 )
 from executions.runner.templating import format_value
-from executions.runner.turn import Node, Outcome, Turn, summarize
+from executions.runner.turn import Node, Outcome, Turn, call_arguments, summarize
 
 SNAPSHOT_FORMAT = 1
 MAX_STACK_DEPTH = 20
@@ -87,9 +91,11 @@ def run_reply(snapshot: Mapping[str, Any], state: SessionState, value: Any, *, c
     turn = Turn(context, state.variables, state.counters)
     variable = node.get("variable", "") or None
 
+    started = time.perf_counter()
     try:
         accepted = handler.accept(node, value, turn)
     except InvalidAnswer as exc:
+        turn.trace(node, started, valid=False)
         return _retry(handler, node, turn, state, value, variable, str(exc))
     except Exception as exc:  # a parser bug must not lose the session: ask again, log it
         turn.error(node, f"The answer could not be checked: {type(exc).__name__}: {str(exc)[:200]}")
@@ -98,10 +104,51 @@ def run_reply(snapshot: Mapping[str, Any], state: SessionState, value: Any, *, c
     if variable:
         turn.variables[variable] = accepted.value
     turn.debug(node, "Answer accepted.", value=accepted.value, handle=accepted.handle)
+    turn.trace(node, started, valid=True)
     answer = Answer(node_id=node.id, variable=variable, raw=value, parsed=accepted.value, valid=True)
     walk = _Walk(turn, flows, state.flow_id, stack=list(state.stack))
     next_state = walk.run(node.next.get(accepted.handle))
     return walk.result(next_state, answer=answer)
+
+
+def run_resume(
+    snapshot: Mapping[str, Any], state: SessionState, outcome: CallOutcome, *, context: RunContext
+) -> TurnResult:
+    """Resume a turn that stopped at a side effect (`TurnResult.call`) with its outcome, and
+    advance to the next input, side effect or end. The step count goes on from where the turn
+    stopped. Raises NotAwaitingInput when the state waits for no side effect, SnapshotError
+    when it does not fit the snapshot."""
+    if not state.awaiting_call:
+        raise NotAwaitingInput(f"The session is {state.status} and is not waiting for a side effect.")
+    flows = _flows(snapshot)
+    raw = _flow(flows, state.flow_id)["nodes"].get(state.call.node_id)
+    handler = get_handler(raw.get("type", "")) if isinstance(raw, Mapping) else None
+    if handler is None or not callable(getattr(handler, "complete", None)):
+        raise SnapshotError(f"The node {state.call.node_id!r} of flow {state.flow_id!r} makes no call to resume.")
+    node = _node(state.call.node_id, raw)
+    turn = Turn(context, state.variables, state.counters)
+    walk = _Walk(turn, flows, state.flow_id, stack=list(state.stack), steps=state.call.steps)
+    started = time.perf_counter()
+    try:
+        outcome = handler.complete(node, turn, outcome)
+    except Exception as exc:  # a handler bug fails this session, not the worker
+        return walk.result(walk._fail(node.id, node.type, f"The node failed: {type(exc).__name__}: {str(exc)[:200]}"))
+    turn.trace(node, started, next=_next_of(outcome))
+    return walk.result(walk.follow(node, outcome))
+
+
+def pending_call(snapshot: Mapping[str, Any], state: SessionState) -> PendingCall:
+    """The call a stored state stopped at, as the turn's `TurnResult.call` gave it: for making it
+    again when the request that was making it died. Raises NotAwaitingInput when the state waits
+    for no call, SnapshotError when it does not fit the snapshot."""
+    if not state.awaiting_call:
+        raise NotAwaitingInput(f"The session is {state.status} and is not waiting for a side effect.")
+    raw = _flow(_flows(snapshot), state.flow_id)["nodes"].get(state.call.node_id)
+    if not isinstance(raw, Mapping):
+        raise SnapshotError(f"The node {state.call.node_id!r} is not in flow {state.flow_id!r}.")
+    node = _node(state.call.node_id, raw)
+    _, data, variables = call_arguments(node, state.variables)
+    return PendingCall(node.id, node.type, data, variables)
 
 
 def _retry(
@@ -124,13 +171,15 @@ def _retry(
 class _Walk:
     """Advances one turn through the graph; holds the current flow and the call stack."""
 
-    def __init__(self, turn: Turn, flows: Mapping[str, Any], flow_id: str, stack: list[Frame]) -> None:
+    def __init__(self, turn: Turn, flows: Mapping[str, Any], flow_id: str, stack: list[Frame], steps: int = 0) -> None:
         self.turn = turn
         self.flows = flows
         self.flow_id = flow_id
         self.stack = stack
+        self.steps = steps
         self.transitions: list[tuple[str, str]] = []
         self.input: InputRequest | None = None
+        self.call: PendingCall | None = None
 
     def enter(self, flow_id: str) -> None:
         self.transitions.append(("enter", flow_id))
@@ -141,7 +190,6 @@ class _Walk:
     def run(self, node_id: str | None) -> SessionState:
         turn = self.turn
         max_steps = turn.context.max_steps
-        steps = 0
         nodes = self._nodes(self.flow_id)
         while True:
             if node_id is None:  # dead end: the current flow is over
@@ -164,59 +212,73 @@ class _Walk:
             if is_blocking(node_type):
                 return self._present(handler, node)
 
-            steps += 1
-            if steps > max_steps:
+            self.steps += 1
+            if self.steps > max_steps:
                 turn.say_text(node, LOOP_MESSAGE.format(max_steps=max_steps))
                 turn.error(
                     node,
                     f"Stopped at node {node_id!r} ({node_type}): more than {max_steps} steps without input.",
-                    steps=steps,
+                    steps=self.steps,
                     max_steps=max_steps,
                 )
                 return self._state(FAILED)
+            started = time.perf_counter()
             try:
                 outcome: Outcome = handler.execute(node, turn)
             except Exception as exc:  # a handler bug fails this session, not the worker
                 return self._fail(node_id, node_type, f"The node failed: {type(exc).__name__}: {str(exc)[:200]}")
+            turn.trace(node, started, next=_next_of(outcome))
+            routed = self._route(node, outcome, nodes)
+            if isinstance(routed, SessionState):
+                return routed
+            node_id = routed
+            nodes = self._nodes(self.flow_id)  # a flow link moves to another flow
 
-            if outcome.error:
-                return self._fail(node_id, node_type, outcome.error)
-            if outcome.end:
-                self._exit_all()
-                return self._state(COMPLETED)
-            if outcome.goto is not None:
-                if outcome.goto not in nodes:
-                    return self._fail(
-                        node_id, node_type, f"The jump target {outcome.goto!r} does not exist in this flow."
-                    )
-                node_id = outcome.goto
-            elif outcome.flow is not None:
-                target_nodes = self._nodes(outcome.flow)
-                start = self.flows[outcome.flow].get("start") if target_nodes is not None else None
-                if not start:
-                    return self._fail(node_id, node_type, f"The linked flow {outcome.flow!r} is not in this version.")
-                if outcome.return_after:
-                    if len(self.stack) >= MAX_STACK_DEPTH:
-                        return self._fail(
-                            node_id, node_type, f"Flows are linked more than {MAX_STACK_DEPTH} levels deep."
-                        )
-                    self.stack.append(Frame(self.flow_id, node.next.get("next")))
-                else:
-                    self.exit(self.flow_id)
-                self.enter(outcome.flow)
-                self.flow_id = outcome.flow
-                nodes = target_nodes
-                node_id = str(start)
+    def follow(self, node: Node, outcome: Outcome) -> SessionState:
+        """Route after `node` by its outcome, then walk on (a turn resumed after a call)."""
+        routed = self._route(node, outcome, self._nodes(self.flow_id) or {})
+        return routed if isinstance(routed, SessionState) else self.run(routed)
+
+    def _route(self, node: Node, outcome: Outcome, nodes: Mapping[str, Any]) -> SessionState | str | None:
+        """Where `outcome` leads from `node`: the next node id (None: a dead end), or the state
+        the turn ends in (failed, completed, or stopped for a call)."""
+        if outcome.error:
+            return self._fail(node.id, node.type, outcome.error)
+        if outcome.call:
+            self.call = PendingCall(node.id, node.type, *call_arguments(node, self.turn.variables)[1:])
+            return self._state(ACTIVE, call=CallPoint(node.id, self.steps))
+        if outcome.end:
+            self._exit_all()
+            return self._state(COMPLETED)
+        if outcome.goto is not None:
+            if outcome.goto not in nodes:
+                return self._fail(node.id, node.type, f"The jump target {outcome.goto!r} does not exist in this flow.")
+            return outcome.goto
+        if outcome.flow is not None:
+            target_nodes = self._nodes(outcome.flow)
+            start = self.flows[outcome.flow].get("start") if target_nodes is not None else None
+            if not start:
+                return self._fail(node.id, node.type, f"The linked flow {outcome.flow!r} is not in this version.")
+            if outcome.return_after:
+                if len(self.stack) >= MAX_STACK_DEPTH:
+                    return self._fail(node.id, node.type, f"Flows are linked more than {MAX_STACK_DEPTH} levels deep.")
+                self.stack.append(Frame(self.flow_id, node.next.get("next")))
             else:
-                node_id = node.next.get(outcome.handle) if outcome.handle else None
+                self.exit(self.flow_id)
+            self.enter(outcome.flow)
+            self.flow_id = outcome.flow
+            return str(start)
+        return node.next.get(outcome.handle) if outcome.handle else None
 
     def _present(self, handler: Any, node: Node) -> SessionState:
         turn = self.turn
+        started = time.perf_counter()
         try:
             prompt = turn.render(setting(node, "prompt") or "")
             request = handler.present(node, turn)
         except Exception as exc:  # a handler bug fails this session, not the worker
             return self._fail(node.id, node.type, f"The input failed: {type(exc).__name__}: {str(exc)[:200]}")
+        turn.trace(node, started, presented=True)
         if prompt.strip():
             turn.say_text(node, prompt)
         self.input = request
@@ -248,7 +310,7 @@ class _Walk:
         self.turn.keep(LogEntry(node_id=node_id, node_type=node_type, level="error", message=reason))
         return self._state(FAILED)
 
-    def _state(self, status: str, node_id: str | None = None) -> SessionState:
+    def _state(self, status: str, node_id: str | None = None, call: CallPoint | None = None) -> SessionState:
         return SessionState(
             status=status,
             flow_id=self.flow_id,
@@ -256,6 +318,7 @@ class _Walk:
             variables=self.turn.variables,
             stack=tuple(self.stack) if status != COMPLETED else (),
             counters=self.turn.counters,
+            call=call,
         )
 
     def result(self, state: SessionState, answer: Answer | None = None) -> TurnResult:
@@ -263,12 +326,29 @@ class _Walk:
         return TurnResult(
             state=state,
             messages=tuple(turn.messages),
-            input=self.input if state.status == ACTIVE else None,
+            input=self.input if state.awaiting_input else None,
             actions=tuple(MappingProxyType(action) for action in turn.actions),
             logs=tuple(turn.logs),
             answer=answer,
             flow_transitions=tuple(self.transitions),
+            call=self.call if state.awaiting_call else None,
+            emails=tuple(MappingProxyType(email) for email in turn.emails),
         )
+
+
+def _next_of(outcome: Outcome) -> str | None:
+    """Where an outcome leads, in a few words, for a trace entry."""
+    if outcome.error:
+        return "fail"
+    if outcome.call:
+        return "call"
+    if outcome.end:
+        return "end"
+    if outcome.goto is not None:
+        return f"jump {outcome.goto}"
+    if outcome.flow is not None:
+        return f"flow {outcome.flow}"
+    return outcome.handle
 
 
 def _node(node_id: str, raw: Mapping[str, Any]) -> Node:

@@ -1,9 +1,11 @@
 """The safe evaluator of set_variable `expression`s, on top of simpleeval.
 
-What an expression may use: numbers, strings, variables, arithmetic (+ - * / // % **),
-comparisons, `and`/`or`/`not`, `x if c else y`, indexing, and the functions and constants of
+What an expression may use: numbers, strings, variables (named bare, `score`, or as in
+templates, `{{score}}`), arithmetic (+ - * / // % **), comparisons, `and`/`or`/`not`,
+`x if c else y`, indexing, and the functions and constants of
 `components.templating.EXPRESSION_BUILTINS`. Nothing else: no attribute access, no lambdas,
-comprehensions, f-strings, list/dict literals, walrus or imports.
+comprehensions, f-strings, list/dict literals, walrus or imports. `components.templating.
+expression_parse` decides what is refused, here and when a graph is saved or published.
 
 Everything is bounded: the expression's length, string sizes, integer sizes and exponents
 (simpleeval's module-wide limits are left alone; these operators carry their own). `+`
@@ -23,7 +25,7 @@ from typing import Any
 
 from simpleeval import SimpleEval
 
-from components.templating import EXPRESSION_BUILTINS
+from components.templating import EXPRESSION_BUILTINS, EXPRESSION_OPERATORS, expression_parse
 from executions.runner.templating import format_value
 
 MAX_EXPRESSION_LENGTH = 2000
@@ -178,6 +180,9 @@ OPERATORS = {
     ast.NotIn: lambda a, b: a not in b,
 }
 
+if {op.__name__ for op in OPERATORS} != EXPRESSION_OPERATORS:  # nor may it refuse an operator validation accepts
+    raise ImportError("executions.runner.expressions is out of step with components.templating.EXPRESSION_OPERATORS")
+
 # Node types the evaluator refuses even though simpleeval knows them.
 _REFUSED_NODES = (ast.Attribute, ast.JoinedStr, ast.FormattedValue)
 
@@ -197,7 +202,7 @@ class _Evaluator(SimpleEval):
 
 @functools.lru_cache(maxsize=512)
 def _parse(expression: str) -> ast.expr:
-    return ast.parse(expression.strip(), mode="eval").body
+    return expression_parse(expression).body
 
 
 def _exact(text: str) -> int | float:
@@ -227,7 +232,7 @@ def evaluate(expression: str, variables: Mapping[str, Any]) -> Any:
     except ExpressionError:
         raise
     except SyntaxError as exc:
-        raise ExpressionError(f"The expression does not parse: {exc.msg}.") from exc
+        raise ExpressionError(f"The expression is not valid: {exc.msg}.") from exc
     except RecursionError as exc:
         raise ExpressionError("The expression is nested too deeply.") from exc
     except Exception as exc:  # any refusal or failure inside the evaluator is the expression's fault

@@ -335,9 +335,38 @@ def text_key(value: Any) -> str:
     return format_value(value).strip().casefold()
 
 
-def choice_options(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """A choice node's usable options: mappings with an id (what is shown and what can match)."""
+MAX_DYNAMIC_OPTIONS = 100
+
+
+def _dynamic_options(data: Mapping[str, Any], variables: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    items = variables.get(data.get("dynamic_variable") or "")
+    if not isinstance(items, list | tuple):
+        items = [] if items is None or items == "" else [items]
+    images = variables.get(data.get("dynamic_image_variable") or "")
+    images = images if isinstance(images, list | tuple) else []
+    options = []
+    for index, item in enumerate(items[:MAX_DYNAMIC_OPTIONS]):
+        text = format_value(item).strip()
+        if text:
+            image = format_value(images[index]).strip() if index < len(images) else ""
+            options.append({"id": f"d{index + 1}", "label": text[:200], "value": text[:500], "image_url": image})
+    return options
+
+
+def choice_options(data: Mapping[str, Any], variables: Mapping[str, Any] | None = None) -> list[Mapping[str, Any]]:
+    """A choice node's usable options: mappings with an id (what is shown and what can match).
+
+    With a `dynamic_variable` holding items, those are the options instead (ids `d1`, `d2`…
+    by position), marked `dynamic`: their labels are the items as they are, never templates."""
+    if data.get("dynamic_variable") and variables is not None:
+        dynamic = _dynamic_options(data, variables)
+        if dynamic:
+            return [{**option, "dynamic": True} for option in dynamic]
     return [option for option in data.get("options") or [] if isinstance(option, Mapping) and option.get("id")]
+
+
+def option_label(option: Mapping[str, Any], render: Callable[[Any], str]) -> str:
+    return option["label"] if option.get("dynamic") else render(option.get("label") or "")
 
 
 class _OptionIndex:
@@ -369,15 +398,20 @@ class _OptionIndex:
 
 
 def parse_choice(
-    value: Any, data: Mapping[str, Any], *, render: Callable[[Any], str] = format_value
+    value: Any,
+    data: Mapping[str, Any],
+    *,
+    render: Callable[[Any], str] = format_value,
+    variables: Mapping[str, Any] | None = None,
 ) -> tuple[Any, str | None]:
     """Match the answer to the options (by id, value or label, case-insensitive, stripped).
-    Returns (value to store, chosen option id or None for a multiple choice). A single choice
+    Returns (value to store, chosen option id: None for a multiple choice or a dynamic option,
+    which have no handle of their own). A single choice
     stores the option's value, or its label when the value is empty; a multiple choice takes a
     list (or one option, or comma-separated options when every part matches) and stores the
-    list of values, in the visitor's order, without repeats."""
-    options = choice_options(data)
-    labels = {option["id"]: render(option.get("label") or "") for option in options}
+    list of values, in the visitor's order, without repeats. `variables` fill dynamic options."""
+    options = choice_options(data, variables)
+    labels = {option["id"]: option_label(option, render) for option in options}
     index = _OptionIndex(options, labels)
 
     def stored(option: Mapping[str, Any]) -> Any:
@@ -389,7 +423,7 @@ def parse_choice(
         option = index.find(value)
         if option is None:
             raise InvalidAnswer("The answer is not one of the options.")
-        return stored(option), option["id"]
+        return stored(option), None if option.get("dynamic") else option["id"]
 
     if isinstance(value, list | tuple):
         tokens = list(value)

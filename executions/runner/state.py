@@ -48,8 +48,28 @@ class Frame:
 
 
 @dataclass(frozen=True, slots=True)
+class CallPoint:
+    """Where a turn stopped for a side effect: the node whose outcome it waits for, and how
+    many non-blocking nodes the turn had executed by then (the step limit spans the pause)."""
+
+    node_id: str
+    steps: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"node_id": self.node_id, "steps": self.steps}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "CallPoint":
+        try:
+            return cls(node_id=str(data["node_id"]), steps=int(data.get("steps") or 0))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise StateError(f"Malformed call point: {data!r}") from exc
+
+
+@dataclass(frozen=True, slots=True)
 class SessionState:
-    """Where a session is. `node_id` is the pending input while `status` is active, else None."""
+    """Where a session is. While `status` is active, either `node_id` is the pending input, or
+    `call` is the side effect the turn stopped at (`node_id` is then None)."""
 
     status: str
     flow_id: str
@@ -57,6 +77,7 @@ class SessionState:
     variables: Mapping[str, Any]
     stack: tuple[Frame, ...] = ()
     counters: Mapping[str, int] = field(default_factory=lambda: _EMPTY)
+    call: CallPoint | None = None
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -69,6 +90,10 @@ class SessionState:
     def awaiting_input(self) -> bool:
         return self.status == ACTIVE and self.node_id is not None
 
+    @property
+    def awaiting_call(self) -> bool:
+        return self.status == ACTIVE and self.call is not None
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "status": self.status,
@@ -77,12 +102,14 @@ class SessionState:
             "variables": dict(self.variables),
             "stack": [frame.to_dict() for frame in self.stack],
             "counters": dict(self.counters),
+            "call": self.call.to_dict() if self.call else None,
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "SessionState":
         try:
             node_id = data.get("node_id")
+            call = data.get("call")
             return cls(
                 status=data["status"],
                 flow_id=str(data["flow_id"]),
@@ -90,6 +117,7 @@ class SessionState:
                 variables=dict(data.get("variables") or {}),
                 stack=tuple(Frame.from_dict(frame) for frame in data.get("stack") or ()),
                 counters={str(k): int(v) for k, v in (data.get("counters") or {}).items()},
+                call=CallPoint.from_dict(call) if call else None,
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise StateError(f"Malformed session state: {exc}") from exc
@@ -117,7 +145,7 @@ class BotMessage:
 
 @dataclass(frozen=True, slots=True)
 class InputRequest:
-    """The pending input as the chat client needs it (CONTRACT §3 `input`)."""
+    """The pending input as the chat client needs it (the Turn's `input`, docs/chat-api.md)."""
 
     node_id: str
     type: str
@@ -184,11 +212,36 @@ class Answer:
 
 
 @dataclass(frozen=True, slots=True)
+class PendingCall:
+    """The side effect a turn stopped at (an `http_request` node). The caller performs it with
+    no transaction open and resumes the turn with its outcome (`run_resume`). `data` is the
+    node's raw, unrendered config (a private copy); `variables` a read-only view of the
+    session's variables when the turn stopped."""
+
+    node_id: str
+    type: str
+    data: Mapping[str, Any]
+    variables: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class CallOutcome:
+    """What a side effect gave: the handle to follow (`success` | `failure`), variable updates
+    and a log entry describing it."""
+
+    handle: str
+    updates: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    log: LogEntry | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class TurnResult:
     """Everything a turn produced. `flow_transitions` lists ("enter" | "exit", flow_id) in
     order: the main flow's enter on start, an exit whenever a flow finishes (dead end, end
     node, or left by a `flow_link` without return). A failed session gets no exits: the
-    flows that were open when it failed are the ones still entered."""
+    flows that were open when it failed are the ones still entered. `call` is the side effect
+    the turn stopped at (the state's `call` says where), `emails` the emails it composed, to
+    be sent after the turn is stored."""
 
     state: SessionState
     messages: tuple[BotMessage, ...] = ()
@@ -197,6 +250,8 @@ class TurnResult:
     logs: tuple[LogEntry, ...] = ()
     answer: Answer | None = None
     flow_transitions: tuple[tuple[str, str], ...] = ()
+    call: PendingCall | None = None
+    emails: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def status(self) -> str:
@@ -211,26 +266,30 @@ class TurnResult:
             "logs": [log.to_dict() for log in self.logs],
             "answer": self.answer.to_dict() if self.answer else None,
             "flow_transitions": [list(transition) for transition in self.flow_transitions],
+            "call": {"node_id": self.call.node_id, "type": self.call.type} if self.call else None,
+            "emails": [dict(email) for email in self.emails],
         }
 
 
-# (node_id, data, variables) -> (handle, variable_updates, log). `data` is the node's raw,
-# unrendered config (a private copy); `variables` a read-only view of the session's variables.
-HttpCallable = Callable[[str, Mapping[str, Any], Mapping[str, Any]], tuple[str, Mapping[str, Any], LogEntry]]
-# (node_id, data, variables) -> log; an error-level log means the email was not sent.
-EmailCallable = Callable[[str, Mapping[str, Any], Mapping[str, Any]], LogEntry]
+# (node_id, data, variables) -> (log, email). `data` is the node's raw, unrendered config (a
+# private copy); `variables` a read-only view of the session's variables. `email` is the
+# message to queue ({to, subject, body, reply_to}), or None (the log then says why not).
+EmailComposer = Callable[[str, Mapping[str, Any], Mapping[str, Any]], tuple[LogEntry, Mapping[str, Any] | None]]
 
 
 @dataclass(frozen=True, slots=True)
 class RunContext:
-    """What a turn may use besides the snapshot and state. Side effects are injected so the
-    runner stays pure: `http` and `send_email` are None where they are not available.
-    `log_levels` names the log levels worth building entries for (None: all of them)."""
+    """What a turn may use besides the snapshot and state. The runner does no I/O: an
+    `http_request` node stops the turn (`TurnResult.call`), and emails are composed by the
+    injected `compose_email` (None where email is not available) and returned, not sent.
+    `log_levels` names the log levels worth building entries for (None: all of them). With
+    `trace`, every node the turn executes gets one debug entry with its timing (the handler's
+    own debug note folded in), whatever `log_levels` says."""
 
     session_id: str
     now: datetime
     rng: random.Random
     max_steps: int = 200
-    http: HttpCallable | None = None
-    send_email: EmailCallable | None = None
+    compose_email: EmailComposer | None = None
     log_levels: frozenset[str] | None = None
+    trace: bool = False

@@ -1,9 +1,12 @@
 """What handlers see and return. `Turn` accumulates one turn's output; the engine owns it and
 turns it into a `TurnResult`. Handlers only touch it through its methods and `variables`."""
 
+import copy
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
 
 from executions.runner.state import BotMessage, LogEntry, RunContext
@@ -30,7 +33,9 @@ class Node:
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """Where to go after a non-blocking node: follow `handle` (the default), or `goto` a node of
-    this flow, or enter `flow`, or `end` the conversation, or fail the session with `error`."""
+    this flow, or enter `flow`, or `end` the conversation, or fail the session with `error`, or
+    stop the turn at this node for a side effect (`call`; the handler's `complete` takes the
+    outcome when the turn resumes)."""
 
     handle: str | None = "next"
     goto: str | None = None
@@ -38,10 +43,12 @@ class Outcome:
     return_after: bool = False
     end: bool = False
     error: str | None = None
+    call: bool = False
 
 
 NEXT = Outcome()
 END = Outcome(handle=None, end=True)
+CALL = Outcome(handle=None, call=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +57,12 @@ class Accepted:
 
     value: Any
     handle: str = "next"
+
+
+def call_arguments(node: "Node", variables: Mapping[str, Any]) -> tuple[str, dict[str, Any], Mapping[str, Any]]:
+    """What a side effect gets: the node id, a private copy of its raw config (a side effect
+    renders templates the way its protocol needs) and a read-only view of the variables."""
+    return node.id, copy.deepcopy(dict(node.data)), MappingProxyType(dict(variables))
 
 
 def summarize(value: Any) -> Any:
@@ -62,9 +75,20 @@ def summarize(value: Any) -> Any:
 
 class Turn:
     """One turn's working state: a private copy of the variables and counters, and the bot
-    messages, client actions and logs emitted so far."""
+    messages, client actions, logs and composed emails emitted so far."""
 
-    __slots__ = ("_debugged", "actions", "context", "counters", "logs", "messages", "regex_work", "variables")
+    __slots__ = (
+        "_debugged",
+        "_notes",
+        "actions",
+        "context",
+        "counters",
+        "emails",
+        "logs",
+        "messages",
+        "regex_work",
+        "variables",
+    )
 
     def __init__(self, context: RunContext, variables: Mapping, counters: Mapping) -> None:
         self.context = context
@@ -73,7 +97,9 @@ class Turn:
         self.messages: list[BotMessage] = []
         self.actions: list[dict[str, Any]] = []
         self.logs: list[LogEntry] = []
+        self.emails: list[Mapping[str, Any]] = []
         self._debugged: set[str] = set()
+        self._notes: dict[str, tuple[str, dict[str, Any]]] = {}
         # Regular-expression work done this turn (see handlers.condition): bounded per turn.
         self.regex_work = 0
 
@@ -120,11 +146,33 @@ class Turn:
         )
 
     def debug(self, node: Node, message: str, **details: Any) -> None:
-        """At most one debug entry per node and turn (a loop must not flood the log)."""
+        """At most one debug entry per node and turn (a loop must not flood the log). While
+        tracing, the note goes into the node's trace entry instead (`trace`)."""
+        if self.context.trace:
+            self._notes[node.id] = (message, {key: summarize(value) for key, value in details.items()})
+            return
         if node.id in self._debugged or not self.wants("debug"):
             return
         self._debugged.add(node.id)
         self.log(node, "debug", message, {key: summarize(value) for key, value in details.items()})
+
+    def trace(self, node: Node, started: float, **details: Any) -> None:
+        """With `RunContext.trace`: the one debug entry of this execution of `node`, timed from
+        `started` (a `time.perf_counter()` reading), with the handler's debug note if any."""
+        if not self.context.trace:
+            return
+        micros = max(0, int((time.perf_counter() - started) * 1_000_000))
+        message, noted = self._notes.pop(node.id, (f"Ran the {node.type} node.", {}))
+        self.logs.append(
+            LogEntry(
+                node_id=node.id,
+                node_type=node.type,
+                level="debug",
+                message=message,
+                details={**noted, **{key: summarize(value) for key, value in details.items()}, "duration_us": micros},
+                duration_ms=micros // 1000,
+            )
+        )
 
     def warn(self, node: Node, message: str, **details: Any) -> None:
         self.log(node, "warning", message, {key: summarize(value) for key, value in details.items()})

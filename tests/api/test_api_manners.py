@@ -58,6 +58,13 @@ def test_non_standard_json_is_400(api_client, body):
     assert response.status_code == 400
 
 
+def test_a_number_too_large_for_a_float_is_400_naming_it(api_client):
+    body = b'{"username": "a", "password": "b", "extra": 1e999}'
+    response = api_client.generic("POST", "/api/auth/login/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert "1e999 is too large a number" in response.json()["detail"]
+
+
 def test_wrong_types_in_fields_are_400(api_client):
     response = api_client.post("/api/auth/register/", {"username": ["a"], "email": {}, "password": 1}, format="json")
     assert response.status_code == 400

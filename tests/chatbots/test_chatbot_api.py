@@ -40,7 +40,7 @@ def test_public_ids_are_unique_and_unguessable(user):
         ({"name": ""}, "name"),
         ({"name": "x" * 201}, "name"),
         ({"name": "ok", "appearance": {"primary_color": "blue"}}, "appearance.primary_color"),
-        ({"name": "ok", "appearance": {"unknown": 1}}, "appearance"),
+        ({"name": "ok", "appearance": {"unknown": 1}}, "appearance.unknown"),
         ({"name": "ok", "appearance": "red"}, "appearance"),
         ({"name": "ok", "behavior": {"typing_delay_ms": -1}}, "behavior.typing_delay_ms"),
         ({"name": "ok", "behavior": {"allowed_origins": ["javascript:alert(1)"]}}, "behavior.allowed_origins.0"),

@@ -57,7 +57,7 @@ def test_publish_with_errors_is_400_listing_them_and_changes_nothing(auth_client
     errors = response.json()
     assert isinstance(errors, list), errors
     assert {"flow_id": chatbot.main_flow_id, "node_id": "m", "code": "undefined_variable"}.items() <= errors[0].items()
-    assert {(e["node_id"], e["code"]) for e in errors} == {("m", "undefined_variable"), ("lost", "unreachable_node")}
+    assert {(e["node_id"], e["code"]) for e in errors} == {("m", "undefined_variable")}
     chatbot.refresh_from_db()
     assert chatbot.status == "draft"
     assert not ChatbotVersion.objects.exists()
@@ -131,3 +131,49 @@ def test_simultaneous_publishes_get_distinct_numbers():
         thread.join()
     assert failures == []
     assert sorted(results) == [1, 2, 3, 4]
+
+
+def test_an_expression_may_name_variables_as_in_templates_and_publishing_checks_them(auth_client, user):
+    chatbot = ChatbotFactory(owner=user)
+    graph = {
+        "nodes": [
+            node("start", "start"),
+            node("add", "set_variable", variable="score", operation="expression", value="{{score}} + {{bonus}}"),
+        ],
+        "edges": [edge("start", "add")],
+        "variables": [{"name": "score", "default": 1}],
+    }
+    _put_graph(auth_client, chatbot, graph)
+    response = auth_client.post(f"/api/chatbots/{chatbot.pk}/publish/", {}, format="json")
+    assert response.status_code == 400
+    assert [(e["node_id"], e["code"]) for e in response.json()] == [("add", "undefined_variable")]
+    graph["variables"].append({"name": "bonus", "default": 10})
+    _put_graph(auth_client, chatbot, graph)
+    assert auth_client.post(f"/api/chatbots/{chatbot.pk}/publish/", {}, format="json").status_code == 201
+
+
+def test_publishing_refuses_an_expression_the_evaluator_would_refuse(auth_client, user):
+    from components.models import ComponentInstance
+
+    chatbot = ChatbotFactory(owner=user)
+    graph = {
+        "nodes": [node("start", "start"), node("up", "set_variable", variable="name", operation="expression")],
+        "edges": [edge("start", "up")],
+        "variables": [{"name": "name", "default": "ana"}],
+    }
+    graph["nodes"][1]["data"]["value"] = "upper(name)"
+    _put_graph(auth_client, chatbot, graph)
+    # A draft saved before the evaluator's rules were checked on save still holds such an expression.
+    ComponentInstance.objects.filter(node_id="up").update(
+        config={"variable": "name", "operation": "expression", "value": "name.upper()"}
+    )
+    response = auth_client.post(f"/api/chatbots/{chatbot.pk}/publish/", {}, format="json")
+    assert response.status_code == 400
+    [error] = response.json()
+    assert (error["node_id"], error["code"]) == ("up", "invalid_config")
+    assert "attribute access" in error["message"]
+    graph["nodes"][1]["data"]["value"] = "name.upper()"
+    url = f"/api/chatbots/{chatbot.pk}/flows/{chatbot.main_flow_id}/graph/"
+    refused = auth_client.put(url, graph, format="json")
+    assert refused.status_code == 400
+    assert "attribute access" in refused.json()["nodes"]["up"]["data.value"][0]

@@ -4,7 +4,7 @@ from components.catalog import COMPONENT_TYPES
 
 pytestmark = pytest.mark.django_db
 
-CONTRACT_TYPES = {
+DOCUMENTED_TYPES = {
     "start",
     "message",
     "image",
@@ -38,7 +38,7 @@ def test_types_lists_the_26_contract_types_with_schemas(auth_client):
     response = auth_client.get("/api/components/types/")
     assert response.status_code == 200
     types = {t["type"]: t for t in response.json()}
-    assert set(types) == CONTRACT_TYPES
+    assert set(types) == DOCUMENTED_TYPES
     assert types["choice"]["category"] == "input"
     assert types["choice"]["blocking"] is True
     assert types["choice"]["outputs"] == {

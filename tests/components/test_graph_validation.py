@@ -34,9 +34,19 @@ def test_multiple_starts():
     assert ("multiple_starts", "s2") in errors
 
 
-def test_unreachable_node():
-    errors, _ = report([node("s", "start"), node("e", "end"), node("x", "message")], [edge("s", "e"), edge("x", "e")])
-    assert errors == {("unreachable_node", "x")}
+def test_an_unreachable_node_is_a_warning_that_does_not_block_publishing():
+    errors, warnings = report(
+        [node("s", "start"), node("e", "end"), node("x", "message")], [edge("s", "e"), edge("x", "e")]
+    )
+    assert errors == set()
+    assert warnings == {("unreachable_node", "x")}
+
+
+def test_an_input_free_loop_nothing_reaches_is_only_a_warning():
+    nodes = [node("s", "start"), node("e", "end"), node("a", "message", text="a"), node("b", "jump", target="a")]
+    errors, warnings = report(nodes, [edge("s", "e"), edge("a", "b")])
+    assert errors == set()
+    assert ("input_free_loop", "a") in warnings
 
 
 def test_dead_end_is_a_warning():
@@ -102,9 +112,9 @@ def test_input_free_loop_is_an_error():
 
 def test_jump_counts_as_an_edge_for_loops():
     nodes = [node("s", "start"), node("m", "message", text="x"), node("j", "jump", target="m")]
-    errors, _ = report(nodes, [edge("s", "m"), edge("m", "j")])
+    errors, warnings = report(nodes, [edge("s", "m"), edge("m", "j")])
     assert ("input_free_loop", "m") in errors
-    assert not any(code == "unreachable_node" for code, _ in errors)
+    assert not any(code == "unreachable_node" for code, _ in warnings)
 
 
 def test_loop_with_an_exit_through_a_condition_is_allowed():

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from components.catalog import COMPONENT_TYPES, output_handles
-from executions.runner import RunContext, SessionState, TurnResult, run_reply, run_start
+from executions.runner import CallOutcome, RunContext, SessionState, TurnResult, run_reply, run_resume, run_start
 
 NOW = datetime(2026, 3, 11, 10, 30, 15, tzinfo=UTC)  # a Wednesday
 MAIN = "1"
@@ -68,12 +68,35 @@ def context(*, seed: int = 1, now: datetime = NOW, **kwargs: Any) -> RunContext:
     return RunContext(session_id="session-1", now=now, rng=random.Random(seed), **kwargs)
 
 
-def start(snapshot: Mapping, *, variables: Mapping | None = None, **kwargs: Any) -> TurnResult:
-    return run_start(snapshot, context=context(**kwargs), variables=variables)
+def start(snapshot: Mapping, *, variables: Mapping | None = None, http=None, **kwargs: Any) -> TurnResult:
+    """A first turn; with `http` (node_id, data, variables) -> (handle, updates, log), the calls
+    the turn stops at are made and the turn resumed, as the service does, into one result."""
+    run_context = context(**kwargs)
+    return drive(snapshot, run_start(snapshot, context=run_context, variables=variables), http, run_context)
 
 
-def reply(snapshot: Mapping, state: SessionState, value: Any, **kwargs: Any) -> TurnResult:
-    return run_reply(snapshot, state, value, context=context(**kwargs))
+def reply(snapshot: Mapping, state: SessionState, value: Any, *, http=None, **kwargs: Any) -> TurnResult:
+    run_context = context(**kwargs)
+    return drive(snapshot, run_reply(snapshot, state, value, context=run_context), http, run_context)
+
+
+def drive(snapshot: Mapping, result: TurnResult, http, run_context: RunContext) -> TurnResult:
+    while result.call is not None and http is not None:
+        call = result.call
+        handle, updates, log = http(call.node_id, call.data, call.variables)
+        following = run_resume(snapshot, result.state, CallOutcome(handle, updates or {}, log), context=run_context)
+        result = TurnResult(
+            state=following.state,
+            messages=result.messages + following.messages,
+            input=following.input,
+            actions=result.actions + following.actions,
+            logs=result.logs + following.logs,
+            answer=result.answer,
+            flow_transitions=result.flow_transitions + following.flow_transitions,
+            call=following.call,
+            emails=result.emails + following.emails,
+        )
+    return result
 
 
 def texts(result: TurnResult) -> list[str | None]:

@@ -5,7 +5,7 @@ from django.utils import timezone
 import pytest
 
 from executions.models import ChatMessage, ChatSession, UserInput
-from tests.factories import ChatbotFactory, edge, form_graph, node, published_bot
+from tests.factories import ChatbotFactory, edge, form_graph, linked_flows_bot, node, published_bot
 
 pytestmark = pytest.mark.django_db
 
@@ -288,35 +288,9 @@ def test_visitor_ip_is_stored_only_as_a_salted_hash(api_client):
 
 
 def test_flow_link_runs_another_flow_and_records_flow_executions(api_client, user):
-    from components.graph import GraphDraft, graph_save
-    from components.services import chatbot_publish, flow_create
     from flows.models import FlowExecution
-    from tests.factories import ChatbotFactory
 
-    bot = ChatbotFactory(owner=user)
-    sub = flow_create(
-        bot,
-        name="Ask email",
-        graph=GraphDraft(
-            nodes=[node("start", "start"), node("mail", "email_input", prompt="Email?", variable="email")],
-            edges=[edge("start", "mail")],
-            variables=[{"name": "email", "default": None}],
-        ),
-    )
-    graph_save(
-        bot.main_flow,
-        GraphDraft(
-            nodes=[
-                node("start", "start"),
-                node("link", "flow_link", flow=sub.pk),
-                node("bye", "message", text="Thanks, {{email}}"),
-                node("end", "end"),
-            ],
-            edges=[edge("start", "link"), edge("link", "bye"), edge("bye", "end")],
-            variables=[{"name": "email", "default": None}],
-        ),
-    )
-    chatbot_publish(bot, user=user)
+    bot = linked_flows_bot(user)
     turn = start(api_client, bot).json()
     assert turn["input"]["node_id"] == "mail"
     runs = list(FlowExecution.objects.order_by("id").values_list("flow_name", "status"))
@@ -364,3 +338,27 @@ def test_chat_throttle_counts_in_redis_when_the_cache_is_redis(api_client, setti
     finally:
         for key in client.keys(f"throttle:*:{ip}:*"):
             client.delete(key)
+
+
+@pytest.mark.django_db
+def test_chat_errors_are_json_with_their_status_and_headers(api_client, settings):
+    bot = published_bot()
+    session_id = api_client.post(f"/api/flows/public/{bot.public_id}/start/", {}, format="json").json()["session_id"]
+    reply_url = f"/api/flows/public/sessions/{session_id}/reply/"
+    cases = [
+        (api_client.post("/api/flows/public/nope/start/", {}, format="json"), 404),
+        (api_client.post(reply_url, {"node_id": "name"}, format="json"), 400),
+        (api_client.post(reply_url, "value=1", content_type="application/x-www-form-urlencoded"), 415),
+        (api_client.post(reply_url, "{not json", content_type="application/json"), 400),
+        (api_client.get(f"/api/flows/public/sessions/{bot.public_id}/"), 404),
+    ]
+    for response, status in cases:
+        assert response.status_code == status, response.content
+        assert response["Content-Type"] == "application/json", response.content
+        assert response.json()
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"chat_reply": "1/min"}}
+    api_client.post(reply_url, {"value": "Ana"}, format="json")
+    throttled = api_client.post(reply_url, {"value": "Ana"}, format="json")
+    assert throttled.status_code == 429
+    assert throttled["Content-Type"] == "application/json"
+    assert int(throttled["Retry-After"]) >= 1

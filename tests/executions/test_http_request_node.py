@@ -1,4 +1,4 @@
-"""The `http_request` node's side effect (`executions.integrations.http_caller`), called directly and
+"""The `http_request` node's side effect (`executions.integrations.http_node_call`), called directly and
 through the public chat API. Every test stays on loopback: a fake resolver answers the few names
 used here, and a guard on socket.connect fails the test for any other address."""
 
@@ -15,7 +15,7 @@ from werkzeug import Request, Response
 
 from components.catalog import COMPONENT_TYPES
 from executions import http_node
-from executions.integrations import http_caller
+from executions.integrations import http_node_call
 from executions.models import ChatSession, ExecutionLog
 from integrations.crypto import secret_encrypt
 from integrations.models import ApiConnection
@@ -51,8 +51,10 @@ def config(**data) -> dict:
     return {**COMPONENT_TYPES["http_request"].defaults(), **data}
 
 
-def call(data: dict, variables: dict | None = None, *, session_id: str | None = None):
-    return http_caller(session_id or str(uuid.uuid4()))("h", config(**data), variables or {})
+def call(data: dict, variables: dict | None = None, *, session_id: str | None = None, **options):
+    """(handle, updates, log) of one call of the node."""
+    outcome = http_node_call(session_id or str(uuid.uuid4()), "h", config(**data), variables or {}, **options)
+    return outcome.handle, dict(outcome.updates), outcome.log
 
 
 def received(server: HTTPServer, path: str) -> list[Request]:
@@ -102,6 +104,7 @@ def test_mapping_reads_nested_paths_list_indexes_status_and_headers(server):
                 {"path": "data.total", "variable": "total"},
                 {"path": "data.none", "variable": "nothing"},
                 {"path": "data", "variable": "whole"},
+                {"path": "$", "variable": "body"},
                 {"path": "status", "variable": "code"},
                 {"path": "headers.x-request-id", "variable": "request_id"},
                 {"path": "headers.Content-Type", "variable": "content_type"},
@@ -116,6 +119,9 @@ def test_mapping_reads_nested_paths_list_indexes_status_and_headers(server):
         "total": 2,
         "nothing": None,
         "whole": {"items": [{"name": "first"}, {"name": "second", "tags": ["a", "b"]}], "total": 2, "none": None},
+        "body": {
+            "data": {"items": [{"name": "first"}, {"name": "second", "tags": ["a", "b"]}], "total": 2, "none": None}
+        },
         "code": 200,
         "request_id": "req-42",
         "content_type": "application/json",

@@ -32,6 +32,10 @@ from tests.executions.snapshots import chain, node, start
         ("null", {}, None),
         ("zip", {"zip": "007"}, "007"),
         ("phone + ''", {"phone": "+351912345678"}, "+351912345678"),
+        ("{{count}} + 10", {"count": "4"}, 14),
+        ("{{ count }} * {{count}}", {"count": 3}, 9),
+        ("'{{count}}' + {{count}}", {"count": 3}, "{{count}}3"),
+        ("len({{items}})", {"items": ["a", "b"]}, 2),
     ],
 )
 def test_expressions_evaluate(expression, variables, expected):
@@ -119,3 +123,17 @@ def test_whole_numbers_stay_exact_however_long(expression, variables, expected):
     result = evaluate(expression, variables)
     assert result == expected
     assert isinstance(result, int)
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["name.upper()", "{{name}}{{name}}", "len()", "round(1, 2, 3)", "len", "foo(1)", "min", "b'x'", "1j", "a is b"],
+)
+def test_the_evaluator_and_graph_validation_refuse_the_same_expressions(expression):
+    from components.graph import config_errors
+
+    with pytest.raises(ExpressionError, match="not valid"):
+        evaluate(expression, {"name": "Ana", "a": 1, "b": 1})
+    errors = config_errors("set_variable", {"variable": "x", "operation": "expression", "value": expression})
+    assert list(errors) == ["data.value"]
+    assert errors["data.value"][0].startswith("The expression is not valid:")

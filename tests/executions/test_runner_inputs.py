@@ -480,3 +480,65 @@ def test_a_required_file_cannot_be_skipped(value):
 )
 def test_malformed_file_descriptions_are_refused(value):
     assert refused("file_upload", value)
+
+
+def dynamic_snapshot(items, *, type_name="choice", edges=(), **data):
+    nodes = [
+        node("s", "start"),
+        node(
+            "c", type_name, variable="pick", dynamic_variable="sizes", options=[{"id": "d1", "label": "Static"}], **data
+        ),
+        node("m_d1", "message", text="static branch {{pick}}"),
+        node("m", "message", text="picked {{pick}}"),
+    ]
+    return make_snapshot(
+        nodes,
+        [("s", "c"), ("c", "default", "m"), *edges],
+        variables={"sizes": items, "pick": None, "images": ["https://img.example/s.png", "javascript:x"]},
+    )
+
+
+def test_dynamic_choices_are_the_items_of_a_list_variable():
+    snapshot = dynamic_snapshot(["Small", "Medium", "{{pick}}", "", 42])
+    first = start(snapshot)
+    assert first.input.to_dict()["choices"] == [
+        {"id": "d1", "label": "Small"},
+        {"id": "d2", "label": "Medium"},
+        {"id": "d3", "label": "{{pick}}"},
+        {"id": "d5", "label": "42"},
+    ]
+    result = reply(snapshot, first.state, "medium")
+    assert result.answer.parsed == "Medium"
+    assert texts(result) == ["picked Medium"]
+
+
+def test_a_dynamic_choice_follows_default_even_when_a_static_option_of_its_id_has_an_edge():
+    snapshot = dynamic_snapshot(["Small", "Large"], edges=[("c", "d1", "m_d1")])
+    result = reply(snapshot, start(snapshot).state, "d1")
+    assert texts(result) == ["picked Small"]
+
+
+def test_an_empty_or_unset_list_falls_back_to_the_static_options():
+    for items in ([], None, ""):
+        snapshot = dynamic_snapshot(items)
+        assert start(snapshot).input.to_dict()["choices"] == [{"id": "d1", "label": "Static"}]
+
+
+def test_a_text_variable_is_one_dynamic_choice_and_a_multiple_choice_stores_a_list():
+    assert start(dynamic_snapshot("Only")).input.to_dict()["choices"] == [{"id": "d1", "label": "Only"}]
+    snapshot = dynamic_snapshot(["Red", "Blue", "Green"], multiple=True)
+    assert reply(snapshot, start(snapshot).state, ["green", "red"]).answer.parsed == ["Green", "Red"]
+
+
+def test_dynamic_picture_choices_take_their_pictures_from_a_second_list():
+    snapshot = dynamic_snapshot(["Small", "Large", "Huge"], type_name="picture_choice", dynamic_image_variable="images")
+    assert start(snapshot).input.to_dict()["choices"] == [
+        {"id": "d1", "label": "Small", "image_url": "https://img.example/s.png"},
+        {"id": "d2", "label": "Large", "image_url": ""},
+        {"id": "d3", "label": "Huge", "image_url": ""},
+    ]
+
+
+def test_at_most_100_dynamic_choices_are_shown():
+    snapshot = dynamic_snapshot([f"item {n}" for n in range(500)])
+    assert len(start(snapshot).input.to_dict()["choices"]) == 100

@@ -6,6 +6,7 @@ import pytest
 from executions.runner import (
     Answer,
     BotMessage,
+    CallPoint,
     Frame,
     InputRequest,
     LogEntry,
@@ -33,8 +34,18 @@ def test_session_state_round_trips_through_json():
         "variables": {"name": "Ana", "items": ["a", "b"], "n": 2.5, "flag": True, "none": None},
         "stack": [{"flow_id": "1", "return_node": "n9"}, {"flow_id": "2", "return_node": None}],
         "counters": {"emails_sent": 2},
+        "call": None,
     }
     assert SessionState.from_dict(data) == state
+
+
+def test_a_state_stopped_at_a_call_round_trips_through_json():
+    state = SessionState(status="active", flow_id="1", node_id=None, variables={"x": 1}, call=CallPoint("h", steps=3))
+    data = json.loads(json.dumps(state.to_dict()))
+    assert data["call"] == {"node_id": "h", "steps": 3}
+    restored = SessionState.from_dict(data)
+    assert restored == state
+    assert restored.awaiting_call and not restored.awaiting_input
 
 
 def test_session_state_is_immutable():

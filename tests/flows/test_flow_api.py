@@ -81,11 +81,9 @@ def test_validate_reports_errors_and_warnings(auth_client, chatbot):
     response = auth_client.post(f"{flows_url(chatbot)}{chatbot.main_flow_id}/validate/")
     assert response.status_code == 200
     body = response.json()
-    assert {(e["code"], e["node_id"]) for e in body["errors"]} == {
-        ("undefined_variable", "q"),
-        ("unreachable_node", "lost"),
-    }
-    assert ("dead_end", "q") in {(w["code"], w["node_id"]) for w in body["warnings"]}
+    assert {(e["code"], e["node_id"]) for e in body["errors"]} == {("undefined_variable", "q")}
+    warnings = {(w["code"], w["node_id"]) for w in body["warnings"]}
+    assert {("dead_end", "q"), ("unreachable_node", "lost")} <= warnings
 
 
 def test_create_flow_from_template(auth_client, chatbot):

@@ -89,3 +89,58 @@ def test_use_template_creates_a_flow_in_your_chatbot(auth_client, user, other_us
     assert response.json()["node_count"] == len(template.graph["nodes"])
     foreign = ChatbotFactory(owner=other_user)
     assert auth_client.post(f"{URL}{template.pk}/use/", {"chatbot": foreign.pk}, format="json").status_code == 400
+
+
+def test_a_flow_saved_as_a_template_is_private_unless_shared_and_sharing_is_kept(
+    auth_client, user, other_client, other_user
+):
+    chatbot = ChatbotFactory(owner=user)
+    private = auth_client.post(URL, {"name": "Private", "flow": chatbot.main_flow_id}, format="json").json()
+    assert (private["is_public"], private["source"]) == (False, "yours")
+    shared = auth_client.post(URL, {"name": "Shared", "flow": chatbot.main_flow_id, "is_public": True}, format="json")
+    assert shared.status_code == 201
+    assert shared.json()["is_public"] is True
+    assert FlowTemplate.objects.get(pk=shared.json()["id"]).is_public is True
+    # Others see the shared one (as shared), use it, and cannot change or delete it.
+    seen = {t["name"]: t for t in other_client.get(URL, {"page_size": 100}).json()["results"]}
+    assert "Private" not in seen
+    assert (seen["Shared"]["source"], seen["Shared"]["is_owner"]) == ("shared", False)
+    assert other_client.patch(f"{URL}{shared.json()['id']}/", {"name": "Mine now"}, format="json").status_code == 404
+    assert other_client.delete(f"{URL}{shared.json()['id']}/").status_code == 404
+    theirs = ChatbotFactory(owner=other_user)
+    used = other_client.post(f"{URL}{shared.json()['id']}/use/", {"chatbot": theirs.pk}, format="json")
+    assert used.status_code == 201
+    # The owner stops sharing it, and it is gone for the others.
+    unshared = auth_client.patch(f"{URL}{shared.json()['id']}/", {"is_public": False}, format="json")
+    assert unshared.json()["is_public"] is False
+    assert other_client.get(f"{URL}{shared.json()['id']}/").status_code == 404
+    # A PATCH that does not name is_public leaves it as it is.
+    reshared = auth_client.patch(f"{URL}{shared.json()['id']}/", {"is_public": True}, format="json").json()
+    assert auth_client.patch(f"{URL}{reshared['id']}/", {"name": "Renamed"}, format="json").json()["is_public"] is True
+
+
+def test_a_chatbots_flows_list_the_templates_a_new_flow_can_start_from(auth_client, user, other_client):
+    mine = auth_client.post(URL, {"name": "Mine", "graph": linear_graph(3)}, format="json").json()
+    shared = other_client.post(URL, {"name": "Theirs", "graph": linear_graph(3), "is_public": True}, format="json")
+    hidden = other_client.post(URL, {"name": "Hidden", "graph": linear_graph(3)}, format="json").json()
+    chatbot = ChatbotFactory(owner=user)
+    url = f"/api/chatbots/{chatbot.pk}/flows/templates/"
+    response = auth_client.get(url, {"page_size": 100})
+    assert response.status_code == 200
+    listed = response.json()["results"]
+    sources = {t["name"]: t["source"] for t in listed}
+    assert sources["Mine"] == "yours" and sources["Theirs"] == "shared"
+    assert "Hidden" not in sources
+    catalog = {t.name for t in FlowTemplate.objects.filter(owner=None)}
+    assert {name for name, source in sources.items() if source == "catalog"} == catalog
+    assert [t["source"] for t in listed[: len(catalog)]] == ["catalog"] * len(catalog)  # the catalog first
+    assert [t["name"] for t in auth_client.get(url, {"category": "survey"}).json()["results"]] == ["NPS survey"]
+    assert [t["name"] for t in auth_client.get(url, {"search": "theirs"}).json()["results"]] == ["Theirs"]
+    assert auth_client.get(url, {"category": "nonsense"}).status_code == 400
+    # Each of them starts a flow; another user's private one does not.
+    flows = f"/api/chatbots/{chatbot.pk}/flows/"
+    for template_id in (mine["id"], shared.json()["id"], FlowTemplate.objects.filter(owner=None).first().pk):
+        assert auth_client.post(flows, {"name": "From", "template": template_id}, format="json").status_code == 201
+    assert auth_client.post(flows, {"name": "No", "template": hidden["id"]}, format="json").status_code == 400
+    # Someone else's chatbot: 404.
+    assert other_client.get(url).status_code == 404

@@ -15,7 +15,7 @@ from tests.factories import published_bot
 pytestmark = pytest.mark.django_db
 
 CONNECTIONS = "/api/integrations/api-connections/"
-INTEGRATIONS = "/api/integrations/integrations/"
+INTEGRATIONS = "/api/integrations/"
 SECRET = "sk_live_0123456789abcdefWXYZ"
 
 
@@ -161,10 +161,10 @@ def _integration(client, target, template="slack", **body):
 @pytest.mark.parametrize(
     ("config", "field"),
     [
-        ({}, "config"),
+        ({}, "config.url"),
         ({"url": "not a url"}, "config.url"),
         ({"url": "http://192.168.1.1/x"}, "config.url"),
-        ({"url": "https://example.com", "extra": 1}, "config"),
+        ({"url": "https://example.com", "extra": 1}, "config.extra"),
     ],
 )
 def test_integration_config_is_validated(auth_client, target, config, field):
@@ -246,3 +246,36 @@ def test_test_api_with_unicode_and_broken_headers_never_500s(auth_client, target
     )
     assert broken.status_code == 200
     assert broken.json()["success"] is False
+
+
+def test_the_integrations_collection_lives_at_the_prefix_root_beside_the_other_resources(auth_client, target):
+    created = _integration(auth_client, target)
+    listed = auth_client.get(INTEGRATIONS).json()
+    assert [item["id"] for item in listed["results"]] == [created["id"]]
+    assert auth_client.get(f"{INTEGRATIONS}{created['id']}/").json()["name"] == "Team"
+    assert auth_client.patch(f"{INTEGRATIONS}{created['id']}/", {"name": "Ops"}, format="json").status_code == 200
+    # The neighbours still answer as themselves.
+    assert {t["slug"] for t in auth_client.get(f"{INTEGRATIONS}templates/").json()} >= {"slack"}
+    assert auth_client.get(f"{INTEGRATIONS}templates/slack/").json()["slug"] == "slack"
+    for neighbour in ("webhooks/", "api-connections/", "logs/"):
+        assert "results" in auth_client.get(f"{INTEGRATIONS}{neighbour}").json(), neighbour
+    assert auth_client.post(f"{INTEGRATIONS}test-api/", {}, format="json").status_code == 400
+    assert auth_client.post(f"{INTEGRATIONS}test-webhook/", {}, format="json").status_code == 400
+    assert auth_client.get("/api/").json()["integrations"]["integrations"].endswith("/api/integrations/")
+
+
+def test_the_old_integrations_path_is_a_deprecated_alias_for_one_release(auth_client, target, api_client):
+    created = _integration(auth_client, target)
+    old = "/api/integrations/integrations/"
+    listed = auth_client.get(old)
+    assert listed.status_code == 200
+    assert [item["id"] for item in listed.json()["results"]] == [created["id"]]
+    assert listed["Deprecation"] == "true"
+    assert '</api/integrations/>; rel="successor-version"' in listed["Link"]
+    assert auth_client.get(f"{old}{created['id']}/").json()["name"] == "Team"
+    body = {"action": "deactivate", "ids": [created["id"]]}
+    deactivated = auth_client.post(f"{old}bulk_action/", body, format="json")
+    assert deactivated.json() == {"action": "deactivate", "affected": 1}
+    schema = api_client.get("/api/schema/?format=json").json()
+    assert schema["paths"]["/api/integrations/integrations/"]["get"]["deprecated"] is True
+    assert "deprecated" not in schema["paths"]["/api/integrations/"]["get"]

@@ -147,7 +147,7 @@ def test_events_are_written_only_while_an_active_subscription_covers_the_chatbot
     assert _events_of_one_chat(api_client, bot) == set()
 
     auth_client.post(
-        "/api/integrations/integrations/",
+        "/api/integrations/",
         {"name": "Team", "template": "slack", "config": {"url": target.url_for("/s")}, "events": ["session.started"]},
         format="json",
     )

@@ -6,7 +6,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from executions.models import ChatSession
-from executions.services import sessions_expire_idle
+from executions.services import sessions_expire_idle, sessions_results_forget_ended
 
 
 class Command(BaseCommand):
@@ -30,6 +30,9 @@ class Command(BaseCommand):
             self.stdout.write("Dry run: nothing is changed.")
         else:
             self.stdout.write(f"Expired {sessions_expire_idle()} idle sessions.")
+            forgotten = sessions_results_forget_ended()
+            if forgotten:
+                self.stdout.write(f"Forgot the results of {forgotten} ended sessions of bots that keep none.")
         if older_than_days is None:
             return
         old = ChatSession.objects.filter(started_at__lt=timezone.now() - timedelta(days=older_than_days))

@@ -32,6 +32,12 @@ class Command(BaseCommand):
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
+            credentials = f"{DEMO_USERNAME} / {DEMO_PASSWORD}"
+        elif user.check_password(DEMO_PASSWORD):
+            credentials = f"{DEMO_USERNAME} / {DEMO_PASSWORD} (already there)"
+        else:
+            # Never reset or print a password someone chose.
+            credentials = f"{DEMO_USERNAME} (already there; its password was changed and is left as is)"
         bot = Chatbot.objects.filter(owner=user, name=DEMO_BOT_NAME).first()
         if bot is None:
             bot = chatbot_create(
@@ -48,7 +54,7 @@ class Command(BaseCommand):
             "\n".join(
                 [
                     "",
-                    f"Demo superuser: {DEMO_USERNAME} / {DEMO_PASSWORD}" + ("" if created else " (already there)"),
+                    f"Demo superuser: {credentials}",
                     f"Demo bot:       {DEMO_BOT_NAME} (public id {bot.public_id})",
                     f"  API root:   {base}/api/",
                     f"  Swagger UI: {base}/api/schema/swagger-ui/",

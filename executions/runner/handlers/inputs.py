@@ -73,17 +73,20 @@ class FileUpload(InputHandler):
 @register("choice")
 class Choice(InputHandler):
     """Buttons. A single choice follows the chosen option's handle when it has an edge, else
-    `default`; a multiple choice always follows `default`. Option values never reach the client."""
+    `default`; a multiple choice always follows `default`. Option values never reach the client.
+    With `dynamic_variable`, the options are the items of that list variable (see
+    `inputs.choice_options`)."""
 
     options = ("multiple",)
     with_images = False
 
     def present(self, node: Node, turn: Turn) -> InputRequest:
         choices = []
-        for option in inputs.choice_options(node.data):
-            choice = {"id": option["id"], "label": turn.render(option.get("label", ""))}
+        for option in inputs.choice_options(node.data, turn.variables):
+            choice = {"id": option["id"], "label": inputs.option_label(option, turn.render)}
             if self.with_images:
-                image_url = turn.render(option.get("image_url", "")).strip()
+                image_url = option.get("image_url", "")
+                image_url = (image_url if option.get("dynamic") else turn.render(image_url)).strip()
                 choice["image_url"] = image_url if is_safe_url(image_url) else ""
             choices.append(choice)
         return InputRequest(
@@ -91,7 +94,7 @@ class Choice(InputHandler):
         )
 
     def accept(self, node: Node, value: Any, turn: Turn) -> Accepted:
-        stored, option_id = inputs.parse_choice(value, node.data, render=turn.render)
+        stored, option_id = inputs.parse_choice(value, node.data, render=turn.render, variables=turn.variables)
         if option_id is not None and not setting(node, "multiple") and option_id in node.next:
             return Accepted(stored, handle=option_id)
         return Accepted(stored, handle="default")
