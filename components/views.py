@@ -283,7 +283,10 @@ class ComponentConnectionViewSet(GraphItemViewSet):
     retrieve=extend_schema(
         summary="One variable and the nodes that read and write it", responses={200: VariableSerializer, **OWNER_ERRORS}
     ),
-    destroy=extend_schema(summary="Remove a variable's declaration", responses={204: None, **OWNER_ERRORS}),
+    destroy=extend_schema(
+        summary="Remove a variable's declaration",
+        responses={204: None, 400: ERR_400, **OWNER_ERRORS},  # 400: it is used but was never declared
+    ),
 )
 class ComponentVariableViewSet(GraphItemViewSet):
     queryset = ComponentVariable.objects.all()

@@ -179,7 +179,10 @@ def validated(serializer_class: type[serializers.Serializer], data) -> dict:
 
 
 def _kind(value: str) -> serializers.CharField:
-    return serializers.CharField(help_text=f'Always "{value}".')
+    # An enum of one value, so each variant of a oneOf (bubbles, inputs, actions) is told
+    # apart by its type alone (email_input and url_input otherwise have the same shape).
+    kind = extend_schema_field({"type": "string", "enum": [value]})(type("Kind", (serializers.CharField,), {}))
+    return kind(help_text=f'Always "{value}".')
 
 
 class _Bubble(serializers.Serializer):

@@ -103,7 +103,14 @@ class _RefuseNulFields:
 
 
 class SafeMultiPartParser(_RefuseNulFields, MultiPartParser):
-    """Multipart bodies (the uploads) refuse NUL characters in their fields."""
+    """Multipart bodies (the uploads) refuse NUL characters in their fields, and a body with
+    no part at all (not form data: Django reads it as an empty form, a silent no-op)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parsed = super().parse(stream, media_type, parser_context)
+        if not parsed.data and not parsed.files:
+            raise ParseError("The multipart body holds no field and no file.")
+        return parsed
 
 
 class SafeFormParser(_RefuseNulFields, FormParser):

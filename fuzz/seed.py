@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from authentication.api_tokens.services import api_token_create
+from authentication.models import OAuthIdentity
 from components.graph import GraphDraft, graph_save
 from components.models import ComponentConnection, ComponentInstance, ComponentVariable
 from components.services import chatbot_publish, flow_create
@@ -83,8 +85,16 @@ def seed() -> dict:
     )
     log = IntegrationLog.objects.create(owner=owner, kind="delivery", webhook=webhook, url=webhook.url, method="POST")
 
+    api_token, _ = api_token_create(owner, name="Script", access="read_only", expires_at=None)
+    doomed_api_token, _ = api_token_create(owner, name="Old script", access="read_only", expires_at=None)
+    # Unlinking it is allowed: the user also has a password.
+    identity = OAuthIdentity.objects.create(user=owner, provider="github", subject="4242", email=owner.email)
+
     return {
         "token": str(RefreshToken.for_user(owner).access_token),
+        "api_token": api_token.pk,
+        "doomed_api_token": doomed_api_token.pk,
+        "oauth_account": identity.pk,
         "chatbot": bot.pk,
         "public_id": bot.public_id,
         "doomed_chatbot": doomed_bot.pk,

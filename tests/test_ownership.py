@@ -144,7 +144,7 @@ def test_list_filters_answer_alike_for_another_users_id_and_an_unknown_one(api_c
         ("/api/executions/webhooks/?webhook=", webhook.pk, 10**12, "-1"),
         ("/api/executions/webhooks/?integration=", integration.pk, 10**12, "true"),
         ("/api/integrations/webhooks/?chatbot=", bot.pk, 10**12, "x"),
-        ("/api/integrations/integrations/?chatbot=", bot.pk, 10**12, "x"),
+        ("/api/integrations/?chatbot=", bot.pk, 10**12, "x"),
         ("/api/integrations/logs/?webhook=", webhook.pk, 10**12, "x"),
         ("/api/integrations/logs/?integration=", integration.pk, 10**12, "x"),
         ("/api/components/instances/?flow=", bot.main_flow_id, 10**12, "x"),

@@ -49,7 +49,7 @@ def test_a_nul_in_builder_settings_and_objects_is_400(auth_client, user):
     profile = auth_client.patch("/api/auth/profile/", {"settings": {"theme": NUL_TEXT}}, format="json")
     assert profile.status_code == 400
     integration = auth_client.post(
-        "/api/integrations/integrations/",
+        "/api/integrations/",
         {"name": "Slack", "template": "sl\u0000ack", "config": {}, "events": ["session.started"]},
         format="json",
     )

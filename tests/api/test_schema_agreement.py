@@ -40,7 +40,7 @@ def response_schema(openapi, path: str, method: str, status: int) -> dict:
         ),
         ("post", "/api/integrations/test-api/", {"url": "https://a.example", "body": 0}),
         ("post", "/api/integrations/test-api/", {"url": "https://a.example", "timeout": "5"}),
-        ("post", "/api/integrations/integrations/bulk_action/", {"action": "activate", "ids": ["1"]}),
+        ("post", "/api/integrations/bulk_action/", {"action": "activate", "ids": ["1"]}),
     ],
 )
 def test_json_values_of_another_type_are_refused(auth_client, user, dns, method, url, body):
@@ -92,3 +92,32 @@ def test_a_template_patch_takes_a_whole_graph(auth_client, user):
     response = auth_client.patch(f"/api/flows/templates/{created['id']}/", {"graph": {"edges": []}}, format="json")
     assert response.status_code == 400
     assert "nodes" in str(response.json())
+
+
+def test_each_pending_input_matches_exactly_one_documented_variant(api_client, user, openapi):
+    """email_input and url_input (and text_input's options) have alike shapes: only their
+    `type` tells them apart, so it must be documented as that one value."""
+    from tests.factories import edge, node
+
+    graph = {
+        "nodes": [node("start", "start"), node("mail", "email_input", variable="mail"), node("end", "end")],
+        "edges": [edge("start", "mail"), edge("mail", "end")],
+        "variables": [{"name": "mail"}],
+    }
+    bot = published_bot(owner=user, graph=graph)
+    turn = api_client.post(f"/api/flows/public/{bot.public_id}/start/", {}, format="json")
+    assert turn.json()["input"]["type"] == "email_input"
+    jsonschema.validate(turn.json(), response_schema(openapi, "/api/flows/public/{public_id}/start/", "post", 201))
+
+
+def test_a_malformed_sign_in_exchange_answers_a_documented_400(api_client, openapi):
+    response = api_client.post("/api/auth/oauth/exchange/", {}, format="json")
+    assert response.status_code == 400
+    jsonschema.validate(response.json(), response_schema(openapi, "/api/auth/oauth/exchange/", "post", 400))
+
+
+def test_a_multipart_body_with_no_part_is_400(auth_client):
+    response = auth_client.generic(
+        "PUT", "/api/auth/profile/", b"[1, 2]", content_type="multipart/form-data; boundary=xyz"
+    )
+    assert response.status_code == 400
