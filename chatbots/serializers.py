@@ -185,14 +185,14 @@ class ChatbotExportSerializer(serializers.Serializer):
 
 
 class TypebotExportSerializer(serializers.Serializer):
-    """The parts of Typebot's export the import reads (anything else in the file is ignored)."""
+    """The parts of Typebot's export the import reads (anything else in the file is ignored).
+    Groups, edges and variables must have their shape; the other parts are read where they have
+    theirs (an object, a text) and ignored otherwise, as exports differ between Typebot versions."""
 
     version = serializers.ChoiceField(choices=["6", "6.1"])
-    id = serializers.CharField(required=False, help_text="Typebot links to this id (or `current`) stay in the bot.")
-    name = serializers.CharField(required=False)
-    events = serializers.ListField(
-        child=serializers.DictField(), required=False, help_text="The start event and its edge; missing: none."
-    )
+    id = serializers.JSONField(required=False, help_text="Typebot links to this id (or `current`) stay in the bot.")
+    name = serializers.JSONField(required=False, help_text="The bot's name, when it is text.")
+    events = serializers.JSONField(required=False, help_text="A list holding the start event and its edge.")
     groups = serializers.ListField(child=serializers.DictField(), help_text="{id, title, graphCoordinates, blocks}")
     edges = serializers.ListField(
         child=serializers.DictField(), required=False, help_text="{id, from, to: {groupId, blockId?}}; missing: none."
@@ -200,5 +200,5 @@ class TypebotExportSerializer(serializers.Serializer):
     variables = serializers.ListField(
         child=serializers.DictField(), required=False, help_text="{id, name, value?}; missing: none."
     )
-    settings = serializers.DictField(required=False)
-    theme = serializers.DictField(required=False)
+    settings = serializers.JSONField(required=False, help_text="Read when it is an object (typing, metadata).")
+    theme = serializers.JSONField(required=False, help_text="Read when it is an object (colours, fonts).")
