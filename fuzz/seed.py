@@ -17,23 +17,9 @@ from executions.models import ChatMessage, ChatUpload, ExecutionLog, UserInput, 
 from flows.models import FlowTemplate
 from integrations.crypto import secret_encrypt
 from integrations.models import ApiConnection, Integration, IntegrationLog, IntegrationTemplate, Webhook
-from tests.factories import ChatbotFactory, UserFactory, edge, form_graph, node
+from tests.factories import ChatbotFactory, UserFactory, file_upload_graph, form_graph
 
 FUZZ_PASSWORD = "Fuzz-passphrase-2026"  # noqa: S105 (a throwaway database's user)
-
-
-def upload_graph() -> dict:
-    """start -> name -> cv (file) -> end: a session waiting for a file takes uploads."""
-    return {
-        "nodes": [
-            node("start", "start"),
-            node("name", "text_input", prompt="Name?", variable="name"),
-            node("cv", "file_upload", prompt="CV?", variable="cv"),
-            node("end", "end"),
-        ],
-        "edges": [edge("start", "name"), edge("name", "cv"), edge("cv", "end")],
-        "variables": [{"name": "name"}, {"name": "cv"}],
-    }
 
 
 def _bot(owner, graph: dict, *, publish: bool = True):
@@ -57,13 +43,12 @@ def seed() -> dict:
     doomed_flow = flow_create(bot, name="To delete")
     doomed_bot = _bot(owner, form_graph(), publish=False)
     edits = _bot(owner, form_graph(), publish=False)  # its nodes, edges and variables get deleted
-    uploads = _bot(owner, upload_graph())
+    uploads = _bot(owner, file_upload_graph())
 
     session = chat.session_start(public_id=bot.public_id)["session_id"]
     chat.session_reply(session, value="Ana")
     to_finish = chat.session_start(public_id=bot.public_id)["session_id"]
     waiting = chat.session_start(public_id=uploads.public_id)["session_id"]
-    chat.session_reply(waiting, value="Ana")
     upload = ChatUpload(session_id=waiting, token="fuzz-" + "x" * 20, node_id="cv", name="cv.pdf", size=4)
     upload.content_type = "application/pdf"
     upload.file.save(upload.token, ContentFile(b"%PDF"), save=False)

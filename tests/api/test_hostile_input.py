@@ -11,7 +11,7 @@ from chatbots.models import Chatbot
 from executions.models import ChatSession
 from flows.models import Flow
 from integrations.models import Integration
-from tests.factories import ChatbotFactory, edge, node, published_bot
+from tests.factories import ChatbotFactory, edge, file_upload_graph, node, published_bot
 
 pytestmark = pytest.mark.django_db
 
@@ -60,12 +60,7 @@ def test_a_nul_in_builder_settings_and_objects_is_400(auth_client, user):
 def test_a_nul_in_form_fields_is_400_and_file_names_lose_it(auth_client, api_client, user):
     bio = auth_client.patch("/api/auth/profile/", {"bio": NUL_TEXT}, format="multipart")
     assert bio.status_code == 400
-    graph = {
-        "nodes": [node("start", "start"), node("cv", "file_upload", variable="cv"), node("end", "end")],
-        "edges": [edge("start", "cv"), edge("cv", "end")],
-        "variables": [{"name": "cv"}],
-    }
-    bot = published_bot(owner=user, graph=graph)
+    bot = published_bot(owner=user, graph=file_upload_graph())
     session_id = api_client.post(f"/api/flows/public/{bot.public_id}/start/", {}, format="json").json()["session_id"]
     upload = api_client.post(
         f"/api/flows/public/sessions/{session_id}/files/",

@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 import pytest
 
 from executions.models import ChatSession, ChatUpload
-from tests.factories import edge, node, published_bot
+from tests.factories import edge, file_upload_graph, node, published_bot
 
 pytestmark = pytest.mark.django_db
 
@@ -238,12 +238,7 @@ def test_a_download_whose_file_is_gone_is_404(auth_client, api_client, upload_bo
 
 
 def test_uploads_and_the_transcript_obey_the_bots_allowed_origins(api_client, user):
-    graph = {
-        "nodes": [node("start", "start"), node("cv", "file_upload", prompt="CV?", variable="cv"), node("end", "end")],
-        "edges": [edge("start", "cv"), edge("cv", "end")],
-        "variables": [{"name": "cv"}],
-    }
-    bot = published_bot(owner=user, graph=graph, behavior={"allowed_origins": ["https://shop.example"]})
+    bot = published_bot(owner=user, graph=file_upload_graph(), behavior={"allowed_origins": ["https://shop.example"]})
     session_id = _start(api_client, bot)["session_id"]
     evil = {"HTTP_ORIGIN": "https://evil.example"}
     upload = {"file": SimpleUploadedFile("cv.pdf", b"%PDF")}
