@@ -6,7 +6,7 @@ STAMP := $(VENV)/.requirements-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format bench bench-builder fuzz clean
+.PHONY: run test install lint format bench bench-builder bench-widget fuzz clean
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required (set PYTHON=python3.x).")'
@@ -40,6 +40,9 @@ bench: install
 
 bench-builder: install
 	$(BIN)/python -m bench.builder
+
+bench-widget: install
+	$(BIN)/python -m bench.widget
 
 # Schemathesis against the whole schema on a throwaway database (PostgreSQL when DATABASE_URL
 # points there); FUZZ_EXAMPLES cases per operation in the fuzzing phase.

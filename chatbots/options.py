@@ -41,6 +41,9 @@ APPEARANCE_SCHEMA = {
         "user_bubble_color": {**COLOR, "default": "#2563eb"},
         "font_family": {"type": "string", "maxLength": 100, "pattern": FONT_FAMILY, "default": ""},
         "position": {"enum": ["left", "right"], "default": "right"},
+        # light: the colours above; dark: a dark palette keeping the primary and user-bubble
+        # colours; auto: follows the visitor's system setting.
+        "theme": {"enum": ["light", "dark", "auto"], "default": "light"},
     },
 }
 
@@ -65,6 +68,8 @@ BEHAVIOR_SCHEMA = {
             "description": "On: every node a conversation executes writes a debug log entry with its timing "
             "(previews always do).",
         },
+        # Shown in the chat's text field when the input sets no placeholder of its own.
+        "input_placeholder": {"type": "string", "maxLength": 200, "default": "Type your answer…"},
     },
 }
 

@@ -124,6 +124,22 @@ class ChatbotVersionDetailSerializer(ChatbotVersionSerializer):
         read_only_fields = fields
 
 
+class EmbedSnippetsListSerializer(serializers.Serializer):
+    bubble = serializers.CharField(help_text="A chat launcher in a corner of every page: one script tag.")
+    popup = serializers.CharField(help_text="A dialog opened by elements with data-chatbot-open, or Chatbot.open().")
+    standard = serializers.CharField(help_text="The chat inside a container of your page.")
+    iframe = serializers.CharField(help_text="The hosted chat page in an iframe.")
+    link = serializers.URLField(help_text="The hosted chat page, to share.")
+
+
+class EmbedSerializer(serializers.Serializer):
+    public_id = serializers.CharField()
+    published = serializers.BooleanField(help_text="Only a published chatbot chats; the snippets work once it is.")
+    script_url = serializers.URLField()
+    chat_url = serializers.URLField()
+    snippets = EmbedSnippetsListSerializer()
+
+
 # --- Import and export (documentation shapes: the importers in components build the bodies) ---
 
 

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db.models import Count
 from django.http import StreamingHttpResponse
+from django.urls import reverse
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -30,6 +31,7 @@ from chatbots.serializers import (
     ChatbotVersionDetailSerializer,
     ChatbotVersionSerializer,
     CloneSerializer,
+    EmbedSerializer,
     PublishErrorSerializer,
     PublishSerializer,
     TypebotExportSerializer,
@@ -140,6 +142,21 @@ class ChatbotViewSet(OwnedModelViewSet):
         serializer.is_valid(raise_exception=True)
         clone = builder.chatbot_clone(chatbot, owner=request.user, **serializer.validated_data)
         return self._respond(clone, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Ready-to-paste snippets to put the chatbot on a site (script tag, iframe, link)",
+        responses={200: EmbedSerializer, **OWNER_ERRORS},
+    )
+    @action(detail=True)
+    def embed(self, request, pk=None):
+        chatbot = self.get_object()
+        snippets = services.chatbot_embed_snippets(
+            chatbot,
+            # The unhashed name: pasted on other sites, it must not change with each deployment.
+            script_url=request.build_absolute_uri(f"{settings.STATIC_URL}chat/widget.js"),
+            chat_url=request.build_absolute_uri(reverse("chat-page", args=[chatbot.public_id])),
+        )
+        return Response(snippets)
 
     # --- Files: import (Typebot exports and ours) and export ----------------------------------
 

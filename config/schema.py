@@ -7,6 +7,11 @@ from rest_framework import serializers
 DETAIL = inline_serializer("Detail", fields={"detail": serializers.CharField()})
 ERR_400 = OpenApiResponse(description="Invalid input; the body names each field and what is wrong.")
 ERR_401 = OpenApiResponse(DETAIL, description="Missing, wrong or revoked credentials.")
+ERR_403_ORIGIN = OpenApiResponse(
+    DETAIL,
+    description="The page's origin may not embed this chatbot; the detail names the origin and the "
+    "setting (behavior.allowed_origins) that would let it in.",
+)
 ERR_404 = OpenApiResponse(DETAIL, description="Not found (or not yours).")
 ERR_409 = OpenApiResponse(DETAIL, description="Conflicts with the current state.")
 ERR_410 = OpenApiResponse(DETAIL, description="No longer available.")

@@ -196,6 +196,8 @@ REST_FRAMEWORK = {
         "auth": config("THROTTLE_RATE_AUTH", default="20/min"),
         "chat_start": config("THROTTLE_RATE_CHAT_START", default="30/min"),
         "chat_reply": config("THROTTLE_RATE_CHAT_REPLY", default="120/min"),
+        # The public profile a widget loads on each page view of the sites embedding it.
+        "chat_profile": config("THROTTLE_RATE_CHAT_PROFILE", default="120/min"),
         # Per account: owner actions that send requests out or run the draft.
         "test": config("THROTTLE_RATE_TEST", default="10/min"),
         "test_api": config("THROTTLE_RATE_TEST_API", default="10/min"),
@@ -255,6 +257,9 @@ SPECTACULAR_SETTINGS = {
 # narrowed per bot by its allowed embed origins.
 CORS_ALLOWED_ORIGINS = config("CORS_ALLOWED_ORIGINS", default="", cast=Csv())
 CORS_URLS_REGEX = r"^/api/.*$"
+# Response headers a page on another origin may read: waits on 429/409, file names of
+# downloads (CSV results, uploads), the profile's ETag.
+CORS_EXPOSE_HEADERS = ["Retry-After", "Content-Disposition", "ETag"]
 
 # --- Security (switched on whenever DEBUG is off) ------------------------------------------
 # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/

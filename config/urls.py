@@ -10,6 +10,7 @@ import flows.urls  # registers the flows routes on the chatbots router before it
 from chatbots.urls import chatbot_router
 from chatbots.urls import router as chatbots_router
 from config import views
+from flows.chat_page import chat_page
 
 api_patterns = [
     # The public chat routes first: they are the hot path, resolved on every reply.
@@ -21,8 +22,8 @@ api_patterns = [
     path("executions/", include("executions.urls")),
     path("integrations/", include("integrations.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("schema/swagger-ui/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("schema/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("schema/swagger-ui/", views.docs_page(SpectacularSwaggerView.as_view(url_name="schema")), name="swagger-ui"),
+    path("schema/redoc/", views.docs_page(SpectacularRedocView.as_view(url_name="schema")), name="redoc"),
 ]
 
 urlpatterns = [
@@ -30,6 +31,8 @@ urlpatterns = [
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
+    # The hosted chat page of a published bot (share its link, or embed it as an iframe).
+    path("chat/<str:public_id>/", chat_page, name="chat-page"),
     # Anything else under /api/ is a JSON 404, in DEBUG too.
     re_path(r"^api/", views.api_not_found),
 ]

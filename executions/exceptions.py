@@ -1,12 +1,11 @@
 """Domain errors of the chat path; config.exceptions maps them to statuses (see apps.py)."""
 
+# Refused embed origins are answered alike by the chat and the public profile (chatbots).
+from chatbots.exceptions import OriginNotAllowed  # noqa: F401
+
 
 class ChatbotUnavailable(Exception):
     """Unknown public id, or the chatbot is not published (→ 404)."""
-
-
-class OriginNotAllowed(Exception):
-    """The page embedding the chat is not among the bot's allowed origins (→ 403)."""
 
 
 class SessionNotFound(Exception):

@@ -161,7 +161,7 @@ class _Insert:
     def __init__(self, connection, model: type[Model], *, ignore_conflicts: bool):
         fields = [f for f in model._meta.concrete_fields if not (f.primary_key and f.auto_created)]
         self.columns = [(f.attname, self._filler(f), _preparer(f, connection)) for f in fields]
-        self.timestamped = any(filler == "now" for _, filler, _ in self.columns)
+        self.timestamped = any(getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) for f in fields)
         names = ", ".join(_quote(connection, f.column) for f in fields)
         on_conflict = OnConflict.IGNORE if ignore_conflicts else None
         tail = connection.ops.on_conflict_suffix_sql(fields, on_conflict, None, None) if ignore_conflicts else ""
@@ -172,35 +172,46 @@ class _Insert:
         # The guarded form selects its rows from VALUES, whose parameters carry no column type:
         # each is cast to its column's type.
         self.typed_row = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in fields) + ")"
+        self.statements: dict[int, tuple[str, str]] = {}
 
     @staticmethod
-    def _filler(field):
+    def _filler(field) -> Callable[[Any], Any]:
+        """What a row without a value for `field` gets, given the statement's `now`."""
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            return "now"
+            return lambda now: now
         if field.has_default():
-            return field.get_default
-        return None if field.null else _REQUIRED
+            default = field.get_default
+            return lambda now: default()
+        if field.null:
+            return lambda now: None
+
+        def required(now):
+            raise ValueError(f"insert_rows: no value for {field.attname!r}")
+
+        return required
+
+    def _sql(self, count: int) -> tuple[str, str]:
+        """(plain, guarded) SQL for `count` rows, built once per row count."""
+        statements = self.statements.get(count)
+        if statements is None:
+            typed_rows = ", ".join([self.typed_row] * count)
+            guarded = f"{self.head}SELECT * FROM (VALUES {typed_rows}) AS v WHERE EXISTS (SELECT 1 FROM {_GUARD})"  # noqa: S608 (model metadata)
+            plain = self.head + "VALUES " + ", ".join([self.row] * count) + self.tail
+            statements = self.statements[count] = (plain, guarded + self.tail)
+        return statements
 
     def __call__(self, connection, rows: Sequence[Mapping[str, Any]], now) -> Write:
         if self.timestamped and now is None:
             now = timezone.now()
         params = []
+        append = params.append
         for row in rows:
-            for attname, filler, prep in self.columns:
-                value = row.get(attname, _REQUIRED)
-                if value is _REQUIRED:
-                    if filler is _REQUIRED:
-                        raise ValueError(f"insert_rows: no value for {attname!r}")
-                    value = now if filler == "now" else filler() if callable(filler) else filler
-                params.append(prep(value, connection))
-        count = len(rows)
-        typed_rows = ", ".join([self.typed_row] * count)
-        guarded = f"{self.head}SELECT * FROM (VALUES {typed_rows}) AS v WHERE EXISTS (SELECT 1 FROM {_GUARD})"  # noqa: S608 (model metadata)
-        return Write(
-            sql=self.head + "VALUES " + ", ".join([self.row] * count) + self.tail,
-            params=params,
-            guarded_sql=guarded + self.tail,
-        )
+            get = row.get
+            for attname, fill, prep in self.columns:
+                value = get(attname, _REQUIRED)
+                append(prep(fill(now) if value is _REQUIRED else value, connection))
+        plain, guarded = self._sql(len(rows))
+        return Write(sql=plain, params=params, guarded_sql=guarded)
 
 
 def insert_rows(

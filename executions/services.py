@@ -37,13 +37,13 @@ from django.db.models import Exists, F, OuterRef, Subquery
 from django.utils import timezone
 
 from chatbots.models import Chatbot, ChatbotVersion
+from chatbots.services import embed_origin_check
 from components.catalog import INPUT_TYPES
 from executions import hotpath
 from executions.events import chatbot_subscribed, event_record, events_statement, session_subscribed_sql
 from executions.exceptions import (
     ChatbotUnavailable,
     NotAnInput,
-    OriginNotAllowed,
     SessionBusy,
     SessionClosed,
     SessionExpired,
@@ -147,8 +147,7 @@ def _context(session: ChatSession, *, counters: Mapping[str, int] | None = None)
 
 
 def _check_origin(allowed: list[str], origin: str | None) -> None:
-    if origin and allowed and origin.rstrip("/") not in allowed:
-        raise OriginNotAllowed("This chatbot cannot be embedded on this site.")
+    embed_origin_check(allowed, origin)
 
 
 def _display(answer_raw: Any, answer_parsed: Any, pending_input: dict | None) -> str:
@@ -615,7 +614,7 @@ def _check_open(session: ChatSession) -> None:
     """Raises SessionExpired for an expired session (marking it when it just went idle too long)
     and SessionClosed for a completed or failed one."""
     if session.status == ChatSession.Status.ACTIVE:
-        if timezone.now() - session.last_activity_at <= timedelta(minutes=session.timeout_minutes):
+        if not _idle_too_long(session):
             return
         expired = ChatSession.objects.filter(pk=session.pk, status=ChatSession.Status.ACTIVE, turn=session.turn).update(
             status=ChatSession.Status.EXPIRED, turn=F("turn") + 1
@@ -675,6 +674,10 @@ def session_reply(session_id: str, *, value: Any, node_id: str | None = None, or
         except _SwapLost:
             continue
     raise SessionBusy("This conversation is receiving other replies at the same time; retry shortly.")
+
+
+def _idle_too_long(session: ChatSession) -> bool:
+    return timezone.now() - session.last_activity_at > timedelta(minutes=session.timeout_minutes)
 
 
 def _not_pending(snapshot: dict, node_id: str) -> Exception:
@@ -741,11 +744,14 @@ def session_read(session_id: str, *, origin: str | None = None) -> tuple[dict, i
         }
         for m in ChatMessage.objects.filter(session_id=session.pk).order_by("seq")
     ]
+    status = session.status
+    if status == ChatSession.Status.ACTIVE and _idle_too_long(session):
+        status = ChatSession.Status.EXPIRED  # what a reply would answer (410); a reload starts anew
     payload = {
         "session_id": str(session.id),
-        "status": session.status,
+        "status": status,
         "messages": [],
-        "input": (session.state or {}).get("input") if session.status == ChatSession.Status.ACTIVE else None,
+        "input": (session.state or {}).get("input") if status == ChatSession.Status.ACTIVE else None,
         "actions": [],
         "transcript": transcript,
     }

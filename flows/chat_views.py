@@ -11,9 +11,13 @@ through the project's parser, the IP throttle, the same serializers' validation,
 exception handler for errors, the same renderer for the body.
 """
 
+import hashlib
 import io
+import json
 
 from django.http import HttpResponse
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import quote_etag
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
@@ -22,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
+from chatbots.services import chatbot_public_profile
 from config.contract import (
     ChatReplySerializer,
     ChatSessionReadSerializer,
@@ -33,9 +38,10 @@ from config.contract import (
 )
 from config.exceptions import api_exception_handler
 from config.parsers import SafeJSONParser, SafeMultiPartParser
-from config.schema import ERR_400, ERR_404, ERR_409, ERR_410, ERR_429
+from config.schema import ERR_400, ERR_403_ORIGIN, ERR_404, ERR_409, ERR_410, ERR_429
 from config.throttling import IPScopedRateThrottle
 from executions import services, uploads
+from flows.serializers import ChatbotProfileSerializer
 
 REPLY_409 = OpenApiResponse(
     ERR_409.response,
@@ -46,7 +52,7 @@ REPLY_409 = OpenApiResponse(
     ),
 )
 # 403: the page is not among the bot's allowed embed origins.
-SESSION_ERRORS = {403: ERR_404, 404: ERR_404, 409: REPLY_409, 410: ERR_410, 429: ERR_429}
+SESSION_ERRORS = {403: ERR_403_ORIGIN, 404: ERR_404, 409: REPLY_409, 410: ERR_410, 429: ERR_429}
 
 _PARSER = SafeJSONParser()
 _RENDERER = JSONRenderer()
@@ -61,7 +67,12 @@ class PublicChatView(APIView):
         return BaseThrottle().get_ident(request)
 
     def _origin(self, request) -> str | None:
-        return request.headers.get("Origin")
+        """The Origin of a cross-origin page calling the API, else None. The hosted chat page
+        is this server's own: a bot's allowed embed origins never apply to it."""
+        origin = request.headers.get("Origin")
+        if origin and origin.rstrip("/") == request.build_absolute_uri("/").rstrip("/"):
+            return None
+        return origin
 
 
 class LeanChatView(PublicChatView):
@@ -116,7 +127,7 @@ class ChatStartView(LeanChatView):
         tags=["chat"],
         summary="Start a chat with a published chatbot",
         request=ChatStartSerializer,
-        responses={201: ChatTurnSerializer, 400: ERR_400, 403: ERR_404, 404: ERR_404, 429: ERR_429},
+        responses={201: ChatTurnSerializer, 400: ERR_400, 403: ERR_403_ORIGIN, 404: ERR_404, 429: ERR_429},
     )
     def post(self, request, public_id: str):
         return self._through_drf(request, public_id=public_id)
@@ -169,7 +180,7 @@ class ChatSessionView(LeanChatView):
             "`Retry-After` header says in how many seconds the pending input is worth asking for "
             "again. A turn whose request was cut off (its server died) is finished first."
         ),
-        responses={200: ChatSessionReadSerializer, 403: ERR_404, 404: ERR_404, 429: ERR_429},
+        responses={200: ChatSessionReadSerializer, 403: ERR_403_ORIGIN, 404: ERR_404, 429: ERR_429},
     )
     def get(self, request, session_id: str):
         return self._through_drf(request, session_id=session_id)
@@ -203,3 +214,31 @@ class ChatUploadView(PublicChatView):
             "content_type": record.content_type,
         }
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ChatProfileView(PublicChatView):
+    """The public profile a chat widget loads on every page view of an embedding site: cheap
+    to revalidate (ETag, 304) and kept apart from the chat's own rate limits."""
+
+    throttle_scope = "chat_profile"
+
+    @extend_schema(
+        tags=["chat"],
+        summary="A published chatbot's public profile: name, appearance, client behaviour, uploads",
+        responses={
+            200: ChatbotProfileSerializer,
+            304: OpenApiResponse(description="Unchanged since the ETag given in If-None-Match."),
+            403: ERR_403_ORIGIN,
+            404: ERR_404,
+            429: ERR_429,
+        },
+    )
+    def get(self, request, public_id: str):
+        profile = chatbot_public_profile(public_id, origin=self._origin(request))
+        body = json.dumps(profile, sort_keys=True, separators=(",", ":")).encode()
+        response = Response(profile)
+        response["ETag"] = quote_etag(hashlib.sha256(body).hexdigest()[:32])
+        # Stored but revalidated on every use: an owner's change shows on the next page view.
+        response["Cache-Control"] = "public, no-cache"
+        patch_vary_headers(response, ["Origin"])
+        return get_conditional_response(request, etag=response["ETag"], response=response)

@@ -1,7 +1,10 @@
 from typing import Literal
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from chatbots.options import APPEARANCE_SCHEMA, BEHAVIOR_SCHEMA
+from chatbots.services import PUBLIC_BEHAVIOR
 from config.contract import GraphSerializer
 from config.fields import IdField
 from flows.models import Flow, FlowExecution, FlowTemplate
@@ -120,6 +123,38 @@ class FlowTemplateWriteSerializer(serializers.Serializer):
 class TemplateUseSerializer(serializers.Serializer):
     chatbot = IdField()
     name = serializers.CharField(max_length=200, required=False)
+
+
+# --- The public profile of a published chatbot (what a chat widget needs) -------------------
+
+
+@extend_schema_field(APPEARANCE_SCHEMA)
+class PublicAppearanceField(serializers.DictField):
+    pass
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {key: BEHAVIOR_SCHEMA["properties"][key] for key in PUBLIC_BEHAVIOR},
+    }
+)
+class PublicBehaviorField(serializers.DictField):
+    pass
+
+
+class ChatUploadsSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField(help_text="Whether the published flow asks for a file anywhere.")
+    max_size_mb = serializers.IntegerField(help_text="The largest file the chat API accepts.")
+
+
+class ChatbotProfileSerializer(serializers.Serializer):
+    public_id = serializers.CharField()
+    name = serializers.CharField()
+    appearance = PublicAppearanceField(help_text="Title, colours, avatar, welcome text, launcher position, theme.")
+    behavior = PublicBehaviorField(help_text="What the chat client applies: typing delay, input placeholder.")
+    uploads = ChatUploadsSerializer()
 
 
 class FlowRunSessionSerializer(serializers.Serializer):

@@ -22,5 +22,6 @@ urlpatterns = [
     path("public/sessions/<str:session_id>/reply/", chat_views.ChatReplyView.as_view(), name="chat-reply"),
     path("public/sessions/<str:session_id>/files/", chat_views.ChatUploadView.as_view(), name="chat-upload"),
     path("public/sessions/<str:session_id>/", chat_views.ChatSessionView.as_view(), name="chat-session"),
+    path(f"public/{PUBLIC_ID}/", chat_views.ChatProfileView.as_view(), name="chat-profile"),
     *router.urls,
 ]

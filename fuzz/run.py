@@ -66,6 +66,7 @@ TARGETS = [
     (None, "/api/executions/uploads/{id}/download/", {"id": "#upload"}),  # an <int:pk> path: typed integer
     (None, "/api/executions/webhooks/{id}/*", {"id": "delivery"}),
     (None, "/api/flows/public/{public_id}/start/", {"public_id": "public_id"}),
+    (None, "/api/flows/public/{public_id}/", {"public_id": "public_id"}),
     (None, "/api/flows/public/sessions/{session_id}/files/", {"session_id": "session_waiting_for_file"}),
     (None, "/api/flows/public/sessions/{session_id}/*", {"session_id": "session"}),
     (None, "/api/flows/templates/{id}/*", {"id": "template"}),

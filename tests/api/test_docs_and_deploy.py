@@ -150,3 +150,14 @@ def test_a_chatbots_appearance_and_behaviour_are_documented_key_by_key(schema):
         assert behavior["additionalProperties"] is False, component
         assert behavior["properties"]["session_timeout_minutes"]["default"] == 1440, component
     assert components["Chatbot"]["properties"]["appearance"]["properties"]["position"]["enum"] == ["left", "right"]
+
+
+@pytest.mark.parametrize("path", ["/api/schema/swagger-ui/", "/api/schema/redoc/"])
+def test_docs_pages_may_load_nothing_from_other_hosts(client, path):
+    # ReDoc's bundle adds its vendor's logo from a CDN: the policy keeps the browser from fetching it.
+    policy = client.get(path)["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["default-src"] == "'self'"
+    assert directives["img-src"] == "'self' data:"
+    assert directives["connect-src"] == "'self'"
+    assert "http" not in policy

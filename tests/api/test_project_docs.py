@@ -12,7 +12,7 @@ from integrations.models import EVENT_CHOICES
 
 PROJECT = Path(__file__).resolve().parents[2]
 DOCS = PROJECT / "docs"
-PAGES = ["README.md", "graph.md", "components.md", "chat-api.md", "webhooks.md", "errors.md"]
+PAGES = ["README.md", "graph.md", "components.md", "chat-api.md", "widget.md", "webhooks.md", "errors.md"]
 OWN_FILES = [
     path
     for pattern in ("*.py", "*.md", "Makefile", ".env.example", "pyproject.toml", "requirements.txt")

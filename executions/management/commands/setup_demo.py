@@ -56,6 +56,7 @@ class Command(BaseCommand):
                     "",
                     f"Demo superuser: {credentials}",
                     f"Demo bot:       {DEMO_BOT_NAME} (public id {bot.public_id})",
+                    f"  Chat page:  {base}/chat/{bot.public_id}/",
                     f"  API root:   {base}/api/",
                     f"  Swagger UI: {base}/api/schema/swagger-ui/",
                     f"  ReDoc:      {base}/api/schema/redoc/",
