@@ -14,7 +14,6 @@ from drf_spectacular.utils import (
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ParseError, ValidationError
-from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -48,9 +47,10 @@ from config.contract import (
     ResultRowSerializer,
 )
 from config.exceptions import PayloadTooLarge
-from config.parsers import SafeJSONParser, json_safe_loads
+from config.parsers import SafeJSONParser, SafeMultiPartParser, json_safe_loads
 from config.renderers import CSVRenderer
-from config.schema import DETAIL, ERR_400, OWNER_ERRORS, WRITE_ERRORS, error_list_or_field_errors
+from config.schema import DETAIL, ERR_400, ERR_429_USER, OWNER_ERRORS, WRITE_ERRORS, error_list_or_field_errors
+from config.throttling import UserScopedRateThrottle
 from config.viewsets import OwnedModelViewSet, OwnedReadOnlyViewSet
 from executions import selectors as chat_data
 from executions import services as chat
@@ -187,7 +187,7 @@ class ChatbotViewSet(OwnedModelViewSet):
         request={"application/json": IMPORT_DOCUMENT, "multipart/form-data": ChatbotImportFileSerializer},
         responses={201: ChatbotImportSerializer, 400: ERR_400, 401: OWNER_ERRORS[401], 413: ERR_413},
     )
-    @action(detail=False, methods=["post"], url_path="import", parser_classes=[SafeJSONParser, MultiPartParser])
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[SafeJSONParser, SafeMultiPartParser])
     def import_file(self, request):
         chatbot, report = importers.chatbot_import(request.user, document=self._import_document(request))
         chatbot = self.get_queryset().get(pk=chatbot.pk)
@@ -215,9 +215,9 @@ class ChatbotViewSet(OwnedModelViewSet):
     @extend_schema(
         summary="Run the current draft as a preview session (kept out of results and analytics)",
         request=ChatStartSerializer,
-        responses={201: ChatTurnSerializer, 400: PUBLISH_400, **OWNER_ERRORS},
+        responses={201: ChatTurnSerializer, 400: PUBLISH_400, 429: ERR_429_USER, **OWNER_ERRORS},
     )
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], throttle_classes=[UserScopedRateThrottle], throttle_scope="preview")
     def preview(self, request, pk=None):
         chatbot = self.get_object()
         serializer = ChatStartSerializer(data=request.data)

@@ -17,6 +17,8 @@ class OwnedQuerysetMixin:
     owner_field: str = "owner"
     parent_lookups: dict[str, str] = {}
     lookup_value_regex = ID_REGEX
+    # An action may be throttled on its own: @action(throttle_classes=[...], throttle_scope="...").
+    throttle_scope: str | None = None
 
     def get_queryset(self):
         queryset = super().get_queryset()

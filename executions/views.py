@@ -3,6 +3,7 @@ from django.http import FileResponse
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -124,10 +125,12 @@ class UploadDownloadView(APIView):
     def get(self, request, pk: int):
         record = ChatUpload.objects.filter(pk=pk, session__chatbot__owner=request.user).first()
         if record is None:
-            from rest_framework.exceptions import NotFound
-
             raise NotFound()
-        response = FileResponse(record.file.open("rb"), as_attachment=True, filename=record.name)
+        try:
+            handle = record.file.open("rb")
+        except FileNotFoundError:
+            raise NotFound("The file is no longer stored.") from None
+        response = FileResponse(handle, as_attachment=True, filename=record.name)
         response["Content-Type"] = "application/octet-stream"
         response["X-Content-Type-Options"] = "nosniff"
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
