@@ -6,7 +6,7 @@ STAMP := $(VENV)/.requirements-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format bench bench-builder bench-widget clean
+.PHONY: run test install lint format bench bench-builder bench-widget fuzz clean
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required (set PYTHON=python3.x).")'
@@ -44,5 +44,19 @@ bench-builder: install
 bench-widget: install
 	$(BIN)/python -m bench.widget
 
+# Schemathesis against the whole schema on a throwaway database (PostgreSQL when DATABASE_URL
+# points there); FUZZ_EXAMPLES cases per operation in the fuzzing phase.
+FUZZ_VENV ?= .venv-fuzz
+FUZZ_EXAMPLES ?= 10
+FUZZ_STAMP := $(FUZZ_VENV)/.requirements-installed
+
+$(FUZZ_STAMP): requirements-fuzz.txt
+	@test -x $(FUZZ_VENV)/bin/python || $(PYTHON) -m venv $(FUZZ_VENV)
+	$(FUZZ_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-fuzz.txt
+	@touch $(FUZZ_STAMP)
+
+fuzz: install $(FUZZ_STAMP)
+	$(BIN)/python fuzz/run.py --schemathesis $(FUZZ_VENV)/bin/schemathesis --max-examples $(FUZZ_EXAMPLES)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(FUZZ_VENV) .pytest_cache .ruff_cache

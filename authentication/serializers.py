@@ -1,5 +1,6 @@
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.http import QueryDict
 
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
@@ -120,6 +121,12 @@ class ProfileUpdateSerializer(serializers.Serializer):
     settings = serializers.DictField(required=False)
     notification_preferences = serializers.DictField(required=False)
     avatar = serializers.FileField(required=False, allow_null=True, allow_empty_file=True)
+
+    def to_internal_value(self, data):
+        # In a form, DRF reads an empty value as "not given"; a blank time zone is no time zone.
+        if isinstance(data, QueryDict) and data.get("timezone") == "":
+            raise serializers.ValidationError({"timezone": ["This field may not be blank."]})
+        return super().to_internal_value(data)
 
     def validate(self, attrs):
         if "avatar" in attrs and attrs["avatar"] is None:

@@ -1,6 +1,5 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
@@ -24,9 +23,9 @@ from authentication.serializers import (
     UserSerializer,
 )
 from authentication.stats import user_stats
-from config.parsers import SafeJSONParser
-from config.schema import DETAIL, ERR_400, ERR_401, ERR_429
-from config.throttling import IPScopedRateThrottle
+from config.parsers import SafeFormParser, SafeJSONParser, SafeMultiPartParser
+from config.schema import DETAIL, ERR_400, ERR_401, ERR_429, ERR_429_USER
+from config.throttling import IPScopedRateThrottle, UserScopedRateThrottle
 
 
 class RegisterView(APIView):
@@ -98,7 +97,7 @@ class LogoutView(APIView):
 
 
 class ProfileView(APIView):
-    parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
+    parser_classes = [SafeJSONParser, SafeMultiPartParser, SafeFormParser]
 
     @extend_schema(tags=["auth"], responses={200: ProfileSerializer, 401: ERR_401}, summary="Your profile")
     def get(self, request):
@@ -140,12 +139,14 @@ class ProfileView(APIView):
 
 class ChangePasswordView(APIView):
     permission_classes = [permissions.IsAuthenticated, NotByApiToken]
+    throttle_classes = [UserScopedRateThrottle]
+    throttle_scope = "change_password"
 
     @extend_schema(
         auth=JWT_ONLY_AUTH,
         tags=["auth"],
         request=ChangePasswordSerializer,
-        responses={200: TokenPairSerializer, 400: ERR_400, 401: ERR_401, 403: DETAIL},
+        responses={200: TokenPairSerializer, 400: ERR_400, 401: ERR_401, 403: DETAIL, 429: ERR_429_USER},
         summary="Change (or set a first) password; every older token stops working, a fresh pair is returned",
     )
     def post(self, request):

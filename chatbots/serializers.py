@@ -18,6 +18,21 @@ class BehaviorField(serializers.DictField):
     pass
 
 
+def _behavior_input_schema() -> dict:
+    """What a request may send: origins are normalised (lower case, no trailing slash) and
+    counted once, so a list with repeats is accepted; the stored list has none."""
+    origins = {
+        key: value for key, value in BEHAVIOR_SCHEMA["properties"]["allowed_origins"].items() if key != "uniqueItems"
+    }
+    origins["description"] = "Sites allowed to embed the chat; repeats (after normalising) count once."
+    return {**BEHAVIOR_SCHEMA, "properties": {**BEHAVIOR_SCHEMA["properties"], "allowed_origins": origins}}
+
+
+@extend_schema_field(_behavior_input_schema())
+class BehaviorInputField(serializers.DictField):
+    pass
+
+
 class LiveVersionSerializer(serializers.ModelSerializer):
     class Meta:
         model = ChatbotVersion
@@ -61,7 +76,7 @@ class ChatbotCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     appearance = AppearanceField(required=False, help_text="Keys to change; the others keep their values.")
-    behavior = BehaviorField(required=False, help_text="Keys to change; the others keep their values.")
+    behavior = BehaviorInputField(required=False, help_text="Keys to change; the others keep their values.")
 
 
 class ChatbotUpdateSerializer(serializers.Serializer):
@@ -69,7 +84,7 @@ class ChatbotUpdateSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     status = serializers.ChoiceField(choices=Chatbot.Status.choices, required=False)
     appearance = AppearanceField(required=False, help_text="Keys to change; the others keep their values.")
-    behavior = BehaviorField(required=False, help_text="Keys to change; the others keep their values.")
+    behavior = BehaviorInputField(required=False, help_text="Keys to change; the others keep their values.")
 
 
 class PublishSerializer(serializers.Serializer):
@@ -158,7 +173,7 @@ class ExportedChatbotSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=2000, allow_blank=True)
     appearance = AppearanceField()
-    behavior = BehaviorField()
+    behavior = BehaviorInputField()
 
 
 class ExportedFlowSerializer(serializers.Serializer):
@@ -179,14 +194,20 @@ class ChatbotExportSerializer(serializers.Serializer):
 
 
 class TypebotExportSerializer(serializers.Serializer):
-    """The parts of Typebot's export the import reads (anything else in the file is ignored)."""
+    """The parts of Typebot's export the import reads (anything else in the file is ignored).
+    Groups, edges and variables must have their shape; the other parts are read where they have
+    theirs (an object, a text) and ignored otherwise, as exports differ between Typebot versions."""
 
     version = serializers.ChoiceField(choices=["6", "6.1"])
-    id = serializers.CharField(required=False, help_text="Typebot links to this id (or `current`) stay in the bot.")
-    name = serializers.CharField(required=False)
-    events = serializers.ListField(child=serializers.DictField(), help_text="The start event and its edge.")
+    id = serializers.JSONField(required=False, help_text="Typebot links to this id (or `current`) stay in the bot.")
+    name = serializers.JSONField(required=False, help_text="The bot's name, when it is text.")
+    events = serializers.JSONField(required=False, help_text="A list holding the start event and its edge.")
     groups = serializers.ListField(child=serializers.DictField(), help_text="{id, title, graphCoordinates, blocks}")
-    edges = serializers.ListField(child=serializers.DictField(), help_text="{id, from, to: {groupId, blockId?}}")
-    variables = serializers.ListField(child=serializers.DictField(), help_text="{id, name, value?}")
-    settings = serializers.DictField(required=False)
-    theme = serializers.DictField(required=False)
+    edges = serializers.ListField(
+        child=serializers.DictField(), required=False, help_text="{id, from, to: {groupId, blockId?}}; missing: none."
+    )
+    variables = serializers.ListField(
+        child=serializers.DictField(), required=False, help_text="{id, name, value?}; missing: none."
+    )
+    settings = serializers.JSONField(required=False, help_text="Read when it is an object (typing, metadata).")
+    theme = serializers.JSONField(required=False, help_text="Read when it is an object (colours, fonts).")

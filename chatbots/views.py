@@ -10,7 +10,6 @@ from drf_spectacular.utils import (
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ParseError, ValidationError
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 # Upward calls (a view may call a higher app's service): the builder operations that touch the draft graph live in
@@ -35,7 +34,7 @@ from components import services as builder
 from components.importers import native as chatbot_files
 from components.importers import services as importers
 from config.exceptions import PayloadTooLarge
-from config.parsers import SafeJSONParser, json_safe_loads
+from config.parsers import SafeJSONParser, SafeMultiPartParser, json_safe_loads
 from config.schema import DETAIL, ERR_400, OWNER_ERRORS, PUBLISH_400, WRITE_ERRORS
 from config.viewsets import OwnedModelViewSet, OwnedReadOnlyViewSet
 
@@ -166,7 +165,7 @@ class ChatbotViewSet(OwnedModelViewSet):
         request={"application/json": IMPORT_DOCUMENT, "multipart/form-data": ChatbotImportFileSerializer},
         responses={201: ChatbotImportSerializer, 400: ERR_400, 401: OWNER_ERRORS[401], 413: ERR_413},
     )
-    @action(detail=False, methods=["post"], url_path="import", parser_classes=[SafeJSONParser, MultiPartParser])
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[SafeJSONParser, SafeMultiPartParser])
     def import_file(self, request):
         chatbot, report = importers.chatbot_import(request.user, document=self._import_document(request))
         chatbot = self.get_queryset().get(pk=chatbot.pk)

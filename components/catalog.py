@@ -10,6 +10,7 @@ compiler fills in from it.
 from dataclasses import dataclass, field
 from typing import Any
 
+from components.patterns import MAX_PATTERN_LENGTH, pattern_template_error
 from components.templating import VARIABLE_NAME_PATTERN, expression_variables, strings_in, template_variables
 from config.jsonschema_errors import pattern_described
 
@@ -112,6 +113,9 @@ CONDITION_OPERATORS = [
     "not_matches_regex",
 ]
 SET_VARIABLE_OPERATIONS = ["value", "expression", "empty", "append", "now", "random_id", "session_id"]
+REGEX_OPERATORS = frozenset({"matches_regex", "not_matches_regex"})
+# A rule's value as written (a pattern, or text to compare); a pattern is held to the same bound.
+MAX_RULE_VALUE_LENGTH = MAX_PATTERN_LENGTH
 HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
 STRING_MAP = {
     "type": "object",
@@ -411,7 +415,11 @@ _TYPES: list[ComponentType] = [
                                     "properties": {
                                         "variable": VARIABLE,
                                         "operator": {"enum": CONDITION_OPERATORS},
-                                        "value": {"type": ["string", "number", "boolean", "null"], "default": ""},
+                                        "value": {
+                                            "type": ["string", "number", "boolean", "null"],
+                                            "maxLength": MAX_RULE_VALUE_LENGTH,
+                                            "default": "",
+                                        },
                                     },
                                     "required": ["variable", "operator"],
                                     "additionalProperties": False,
@@ -640,6 +648,12 @@ def semantic_errors(type_name: str, config: dict) -> list[tuple[str, str]]:
         errors += [("branches", f"Branch id {d!r} is used twice.") for d in _duplicates(branches, "id")]
         if any(b.get("id") == "else" for b in branches):
             errors.append(("branches", "`else` is reserved for the fallback handle; choose another branch id."))
+        for b, branch in enumerate(branches):
+            for r, rule in enumerate(branch.get("rules", [])):
+                if rule.get("operator") in REGEX_OPERATORS:
+                    problem = pattern_template_error(str(rule.get("value") if rule.get("value") is not None else ""))
+                    if problem:
+                        errors.append((f"branches.{b}.rules.{r}.value", f"Branch {branch.get('id')!r}: {problem}"))
     if type_name == "text_input":
         errors.append(_bounds_error(config, "min_length", "max_length"))
     if type_name in ("number_input", "rating"):

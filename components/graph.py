@@ -8,6 +8,7 @@ schema, edges between existing nodes on handles their source has, one edge per h
 variables declared once, and the variable usage index up to date.
 """
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -15,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from jsonschema import Draft202012Validator
@@ -64,6 +65,30 @@ class GraphDraft:
 
     def as_dict(self) -> dict:
         return {"nodes": self.nodes, "edges": self.edges, "variables": self.variables}
+
+
+def graph_json_bytes(graph: dict) -> int:
+    """A graph's size: its {nodes, edges, variables} dict as compact JSON, in bytes (UTF-8)."""
+    return len(json.dumps(graph, separators=(",", ":"), ensure_ascii=False, default=str).encode())
+
+
+def _check_chatbot_size(flow: Flow, size: int) -> None:
+    """Refuse a write that would make the chatbot's flows hold more than CHATBOT_MAX_GRAPH_MB.
+
+    Concurrent writes to two flows of one bot could each pass and overshoot by one flow's
+    size; the chatbot row is not locked for this (its lock is taken before flow locks elsewhere)."""
+    limit = settings.CHATBOT_MAX_GRAPH_MB * 1024 * 1024
+    others = Flow.objects.filter(chatbot_id=flow.chatbot_id).exclude(pk=flow.pk).aggregate(total=Sum("graph_bytes"))
+    total = (others["total"] or 0) + size
+    if total > limit:
+        raise GraphValidationError(
+            {
+                "graph": [
+                    f"This chatbot's flows would hold {total / 1048576:.1f} MB of graph data "
+                    f"(this flow {size / 1048576:.1f} MB); at most {settings.CHATBOT_MAX_GRAPH_MB} MB in all."
+                ]
+            }
+        )
 
 
 def _add(errors: dict, section: str, item_id: str, field_name: str, message: str) -> None:
@@ -196,11 +221,14 @@ def graph_save(flow: Flow, draft: GraphDraft) -> GraphDraft:
     GraphValidationError (and changes nothing) when the graph is invalid.
     """
     draft = graph_check(draft)
+    size = graph_json_bytes(draft.as_dict())
     Flow.objects.select_for_update().filter(pk=flow.pk).values_list("pk").first()
+    _check_chatbot_size(flow, size)
     _nodes_save(flow, draft)
     _variables_save(flow, draft)
     flow.variables = [{"name": v["name"], "default": v.get("default")} for v in draft.variables]
-    flow.save(update_fields=["variables", "updated_at"])
+    flow.graph_bytes = size
+    flow.save(update_fields=["variables", "graph_bytes", "updated_at"])
     return draft
 
 

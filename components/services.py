@@ -3,6 +3,7 @@ node, cloning, templates, publishing and rollback."""
 
 import copy
 
+from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -65,6 +66,8 @@ def flow_create(
 ) -> Flow:
     """A secondary flow of `chatbot`, holding `graph` or else one start node. Raises
     ValidationError (nothing created) when the graph is invalid."""
+    if Flow.objects.filter(chatbot=chatbot).count() >= django_settings.CHATBOT_MAX_FLOWS:
+        raise ValidationError(f"A chatbot has at most {django_settings.CHATBOT_MAX_FLOWS} flows.")
     flow = Flow(chatbot=chatbot, name=name, description=description, settings=settings or {}, is_main=False)
     flow.full_clean()
     flow.save()

@@ -25,12 +25,15 @@ from components.serializers import (
     VariableUpdateSerializer,
     VariableWriteSerializer,
 )
+from config.fields import MAX_ID
 from config.schema import ERR_400, OWNER_ERRORS, WRITE_ERRORS
 from config.viewsets import OwnedModelViewSet
 from flows.models import Flow
 from flows.selectors import flow_get_owned
 
-FLOW_FILTER = OpenApiParameter("flow", int, description="Only this flow's items.")
+FLOW_FILTER = OpenApiParameter(
+    "flow", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, description="Only this flow's items."
+)
 
 
 # --- The catalog ----------------------------------------------------------------------------
@@ -202,7 +205,7 @@ class ComponentInstanceViewSet(GraphItemViewSet):
         request=InstanceBulkSerializer,
         responses={200: InstanceSerializer(many=True), **WRITE_ERRORS},
     )
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
     def bulk(self, request):
         serializer = InstanceBulkSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -264,7 +267,10 @@ class ComponentConnectionViewSet(GraphItemViewSet):
     retrieve=extend_schema(
         summary="One variable and the nodes that read and write it", responses={200: VariableSerializer, **OWNER_ERRORS}
     ),
-    destroy=extend_schema(summary="Remove a variable's declaration", responses={204: None, **OWNER_ERRORS}),
+    destroy=extend_schema(
+        summary="Remove a variable's declaration",
+        responses={204: None, 400: ERR_400, **OWNER_ERRORS},  # 400: it is used but was never declared
+    ),
 )
 class ComponentVariableViewSet(GraphItemViewSet):
     selector = staticmethod(selectors.variables_owned)

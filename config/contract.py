@@ -179,7 +179,10 @@ def validated(serializer_class: type[serializers.Serializer], data) -> dict:
 
 
 def _kind(value: str) -> serializers.CharField:
-    return serializers.CharField(help_text=f'Always "{value}".')
+    # An enum of one value, so each variant of a oneOf (bubbles, inputs, actions) is told
+    # apart by its type alone (email_input and url_input otherwise have the same shape).
+    kind = extend_schema_field({"type": "string", "enum": [value]})(type("Kind", (serializers.CharField,), {}))
+    return kind(help_text=f'Always "{value}".')
 
 
 class _Bubble(serializers.Serializer):
@@ -497,6 +500,15 @@ class DateRangeSerializer(serializers.Serializer):
     started_after = serializers.DateTimeField(required=False)
     started_before = serializers.DateTimeField(required=False)
     status = serializers.ChoiceField(choices=["active", "completed", "failed", "expired"], required=False)
+
+    def to_internal_value(self, data):
+        # A query string's empty value would read as "not given"; it is not a date.
+        empty = {
+            name: ["Give a date-time, or leave the parameter out."] for name in self.fields if data.get(name) == ""
+        }
+        if empty:
+            raise serializers.ValidationError(empty)
+        return super().to_internal_value(data)
 
     def validate(self, attrs):
         after, before = attrs.get("started_after"), attrs.get("started_before")

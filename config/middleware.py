@@ -1,13 +1,23 @@
 import logging
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.http import JsonResponse
+
+from config.parsers import NUL, NUL_MESSAGE, query_has_nul
 
 logger = logging.getLogger("django.request")
 
 
 def _is_api(request) -> bool:
     return request.path_info.startswith("/api/")
+
+
+def _query_has_nul(request) -> bool:
+    try:
+        return query_has_nul(request.GET)
+    except SuspiciousOperation:  # too many parameters: the view answers that (as JSON) itself
+        return False
 
 
 class ApiErrorMiddleware:
@@ -22,6 +32,10 @@ class ApiErrorMiddleware:
 
     def __call__(self, request):
         if _is_api(request):
+            # Query strings and paths reach filters and lookups that hand them to the database,
+            # which cannot store a NUL character: refuse it here, once, for the whole API.
+            if NUL in request.path_info or _query_has_nul(request):
+                return JsonResponse({"detail": f"Query parameters and paths: {NUL_MESSAGE}"}, status=400)
             try:
                 length = int(request.META.get("CONTENT_LENGTH") or 0)
             except ValueError:

@@ -18,6 +18,7 @@ ERR_404 = OpenApiResponse(DETAIL, description="Not found (or not yours).")
 ERR_409 = OpenApiResponse(DETAIL, description="Conflicts with the current state.")
 ERR_410 = OpenApiResponse(DETAIL, description="No longer available.")
 ERR_429 = OpenApiResponse(DETAIL, description="Too many requests from this address; see Retry-After.")
+ERR_429_USER = OpenApiResponse(DETAIL, description="Too many of these requests from your account; see Retry-After.")
 
 OWNER_ERRORS = {401: ERR_401, 404: ERR_404}
 WRITE_ERRORS = {400: ERR_400, 401: ERR_401, 404: ERR_404}
@@ -36,8 +37,11 @@ class _FieldErrorsSchema(OpenApiSerializerExtension):
     def map_serializer(self, auto_schema, direction):
         return {
             "type": "object",
-            "description": "Each invalid field with its messages.",
-            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            "description": (
+                "Each invalid field with its messages; a field holding an object or a list of objects "
+                "names its own invalid keys or items the same way."
+            ),
+            "additionalProperties": {"oneOf": [{"type": "array"}, {"type": "object"}]},
         }
 
 
@@ -75,7 +79,7 @@ def document_standard_errors(result, generator, request, public):
     """drf-spectacular postprocessing hook: every operation lists the errors it can answer
     whether or not its view says so: 401 where credentials are required, 404 where the path
     names an object or the list is paginated (an unknown page), 400 where it takes a body or
-    filters. Views still document anything more specific (409, 410, 429, bodies of 400s)."""
+    filters or a page size. Views still document anything more specific (409, 410, 429, bodies of 400s)."""
     for path, operations in result.get("paths", {}).items():
         for operation in operations.values():
             if not isinstance(operation, dict) or "responses" not in operation:
@@ -88,7 +92,8 @@ def document_standard_errors(result, generator, request, public):
                 wanted.add("401")
             if "{" in path or "page" in params:
                 wanted.add("404")
-            if "requestBody" in operation or params - {"page", "page_size", "ordering", "search", "format"}:
+            # (A malformed page_size is a 400 too; `page` past the end is a 404.)
+            if "requestBody" in operation or params - {"page", "ordering", "search", "format"}:
                 wanted.add("400")
             for code in sorted(wanted - set(responses)):
                 response = {"description": _STANDARD_ERRORS[code]}

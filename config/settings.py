@@ -43,7 +43,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "corsheaders",
-    # Ours, in dependency order (an app imports only apps above it)
+    # Ours: the project's framework settings (no models), then the apps in dependency order
+    # (an app imports only apps above it)
+    "config.apps.ProjectConfig",
     "authentication",
     "chatbots",
     "flows",
@@ -117,8 +119,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and throttle counters -----------------------------------------------------------
 REDIS_URL = config("REDIS_URL", default="")
+# Seconds to wait for Redis to connect or answer. When it does not, throttling lets requests
+# through (logging a warning) and /healthz says "degraded": Redis down never means 500s.
+REDIS_SOCKET_TIMEOUT = config("REDIS_SOCKET_TIMEOUT", default=0.5, cast=float)
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": REDIS_SOCKET_TIMEOUT, "socket_timeout": REDIS_SOCKET_TIMEOUT},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"}}
 
@@ -187,6 +198,12 @@ REST_FRAMEWORK = {
         "chat_reply": config("THROTTLE_RATE_CHAT_REPLY", default="120/min"),
         # The public profile a widget loads on each page view of the sites embedding it.
         "chat_profile": config("THROTTLE_RATE_CHAT_PROFILE", default="120/min"),
+        # Per account: owner actions that send requests out or run the draft.
+        "test": config("THROTTLE_RATE_TEST", default="10/min"),
+        "test_api": config("THROTTLE_RATE_TEST_API", default="10/min"),
+        "test_webhook": config("THROTTLE_RATE_TEST_WEBHOOK", default="10/min"),
+        "preview": config("THROTTLE_RATE_PREVIEW", default="30/min"),
+        "change_password": config("THROTTLE_RATE_CHANGE_PASSWORD", default="5/min"),
     },
     # How many reverse proxies sit in front of the app: the client IP is taken that many
     # hops from the right of X-Forwarded-For, so a client cannot spoof it; 0 = REMOTE_ADDR.
@@ -282,12 +299,21 @@ OUTBOUND_MAX_REDIRECTS = 3
 # --- Chat runtime -----------------------------------------------------------------------------
 # Non-blocking nodes one turn may execute before the session fails (a loop with no input).
 RUNNER_MAX_STEPS = config("RUNNER_MAX_STEPS", default=200, cast=int)
-# Published snapshots kept in each process's memory (they never change, so never go stale).
+# Published snapshots kept in each process's memory (they never change, so never go stale):
+# at most this many, and at most SNAPSHOT_CACHE_MB of them counted as JSON (in memory they
+# take a few times that). A snapshot larger than the whole budget is used without being kept.
 SNAPSHOT_CACHE_SIZE = config("SNAPSHOT_CACHE_SIZE", default=256, cast=int)
+SNAPSHOT_CACHE_MB = config("SNAPSHOT_CACHE_MB", default=64, cast=int)
+# A chatbot's draft graphs together (all flows' nodes, edges and variables as JSON, MB), and
+# how many flows it may have: a write past either is refused with 400.
+CHATBOT_MAX_GRAPH_MB = config("CHATBOT_MAX_GRAPH_MB", default=10, cast=int)
+CHATBOT_MAX_FLOWS = config("CHATBOT_MAX_FLOWS", default=100, cast=int)
 # Runner log levels written to ExecutionLog (debug adds one row per node and turn).
 EXECUTION_LOG_LEVELS = config("EXECUTION_LOG_LEVELS", default="info,warning,error", cast=Csv())
 # Files visitors upload to file_upload inputs: largest size accepted by the chat API (MB).
 CHAT_UPLOAD_MAX_MB = config("CHAT_UPLOAD_MAX_MB", default=10, cast=int)
+# All the files of one conversation together (MB); a new upload past it is refused with 400.
+CHAT_UPLOAD_SESSION_MAX_MB = config("CHAT_UPLOAD_SESSION_MAX_MB", default=50, cast=int)
 # Seconds of outgoing HTTP (http_request nodes) one visitor request may spend in all, whatever
 # the number of calls a loop reaches; a call that would start past it takes its failure branch.
 CHAT_TURN_OUTBOUND_SECONDS = config("CHAT_TURN_OUTBOUND_SECONDS", default=30, cast=float)

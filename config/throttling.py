@@ -1,4 +1,5 @@
 import functools
+import logging
 import time
 
 from django.conf import settings
@@ -8,6 +9,8 @@ from django.core.cache.backends.redis import RedisCache
 import redis
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
+
+logger = logging.getLogger(__name__)
 
 
 class IPScopedRateThrottle(SimpleRateThrottle):
@@ -38,12 +41,11 @@ class IPScopedRateThrottle(SimpleRateThrottle):
         now = time.time()
         window = int(now // self.duration)
         key = f"throttle:{self.scope}:{self.get_ident(request)}:{window}"
-        redis = _redis_client() if self.cache is cache else None
-        if redis is not None:
-            pipe = redis.pipeline(transaction=False)
-            pipe.set(key, 0, ex=self.duration + 1, nx=True)
-            pipe.incr(key)
-            count = pipe.execute()[1]
+        client = _redis_client() if self.cache is cache else None
+        if client is not None:
+            count = _redis_count(client, key, self.duration + 1)
+            if count is None:  # Redis is unreachable: fail open rather than refuse everyone
+                return True
         else:
             try:
                 count = self.cache.incr(key)
@@ -58,6 +60,18 @@ class IPScopedRateThrottle(SimpleRateThrottle):
         return max(1, int(self.window_end - self.now + 0.999))
 
 
+class UserScopedRateThrottle(IPScopedRateThrottle):
+    """The same counter per account: owner actions that send requests out or cost real work
+    (test sends, previews, password changes). The views require a login, so the caller is
+    always known; an anonymous caller would be counted by IP."""
+
+    def get_ident(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return f"user-{user.pk}"
+        return super().get_ident(request)
+
+
 def _redis_client():
     """A redis-py client on the default cache's (write) server when that cache is Django's Redis
     cache, one connection pool per process; else None."""
@@ -69,4 +83,52 @@ def _redis_client():
 
 @functools.cache
 def _client_for(location: str):
-    return redis.Redis.from_url(location.split(",")[0])
+    # Short timeouts: an unreachable Redis (or one that accepts and never answers) must cost
+    # a request a fraction of a second, not the OS's connect timeout.
+    timeout = settings.REDIS_SOCKET_TIMEOUT
+    return redis.Redis.from_url(location.split(",")[0], socket_connect_timeout=timeout, socket_timeout=timeout)
+
+
+# After Redis fails, requests skip it for this long (no timeout to wait out on each of them);
+# the warning is logged at most once per WARNING_INTERVAL.
+RETRY_AFTER_FAILURE = 5.0
+WARNING_INTERVAL = 60.0
+_redis_state = {"down_until": 0.0, "warned_at": float("-inf")}
+
+
+def _redis_count(client, key: str, expiry: int) -> int | None:
+    """The window's count after this request (one round trip), or None while Redis is down."""
+    now = time.monotonic()
+    if now < _redis_state["down_until"]:
+        return None
+    try:
+        pipe = client.pipeline(transaction=False)
+        pipe.set(key, 0, ex=expiry, nx=True)
+        pipe.incr(key)
+        return pipe.execute()[1]
+    except redis.RedisError as exc:
+        redis_failed(exc)
+        return None
+
+
+def redis_failed(exc: Exception) -> None:
+    """Note that Redis failed: it is skipped for a few seconds, and a warning is logged (at
+    most once a minute, so an outage does not flood the logs)."""
+    now = time.monotonic()
+    _redis_state["down_until"] = now + RETRY_AFTER_FAILURE
+    if now - _redis_state["warned_at"] >= WARNING_INTERVAL:
+        _redis_state["warned_at"] = now
+        logger.warning("Redis is unreachable (%s); rate limits are not enforced until it is back.", exc)
+
+
+def redis_status() -> str | None:
+    """ "ok" or "unavailable" for the cache's Redis (one PING), None when no Redis is configured."""
+    client = _redis_client()
+    if client is None:
+        return None
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        redis_failed(exc)
+        return "unavailable"
+    return "ok"

@@ -7,7 +7,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 # Both register routes on the chatbots router, which must happen before its URLs are read:
-# flows its flows, executions a chatbot's results, analytics and preview.
+# flows its flows, executions the preview, results and analytics actions of a chatbot.
 import executions.urls  # noqa: F401
 import flows.urls
 from chatbots.urls import chatbot_router

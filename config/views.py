@@ -11,6 +11,8 @@ from rest_framework.decorators import api_view, authentication_classes, permissi
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
+from config.throttling import redis_status
+
 # The API's entry points by area, each a URL name: the root lists them so a client can discover the API.
 API_ROOT_LINKS = {
     "auth": {
@@ -73,12 +75,20 @@ def api_root(request):
 
 
 def healthz(request):
+    """200 while the database answers (503 otherwise). Redis, when configured, is reported but
+    does not fail the check: without it the app still serves (rate limits are not enforced)."""
+    body = {"status": "ok", "database": "ok"}
+    redis = redis_status()
+    if redis is not None:
+        body["redis"] = redis
+        if redis != "ok":
+            body["status"] = "degraded"
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError:
-        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+        return JsonResponse({**body, "status": "error", "database": "unavailable"}, status=503)
+    return JsonResponse(body)
 
 
 @csrf_exempt  # it changes nothing; without this a POST with a cookie got Django's HTML 403

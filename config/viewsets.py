@@ -27,6 +27,8 @@ class OwnedQuerysetMixin:
     # URL kwarg -> the selector's keyword for it (nested routes: {"chatbot_pk": "chatbot_id"}).
     selector_kwargs: Mapping[str, str] = {}
     lookup_value_regex = ID_REGEX
+    # An action may be throttled on its own: @action(throttle_classes=[...], throttle_scope="...").
+    throttle_scope: str | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -67,6 +67,8 @@ EXCERPT_CHARS = 500
 
 _ABSOLUTE_PREFIX_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*[/?#]")
 _INDEX_RE = re.compile(r"-?[0-9]+")
+# What a variable may hold where it lands in the scheme, host or port: a host name's characters.
+_HOST_VALUE_RE = re.compile(r"[A-Za-z0-9.-]*")
 _JSON_CONTENT_TYPE_RE = re.compile(r"[/+]json\b", re.IGNORECASE)
 _FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
@@ -81,6 +83,7 @@ ERROR_INVALID_JSON = "invalid_json"
 ERROR_CONFIG = "invalid_config"
 ERROR_CONNECTION_UNAVAILABLE = "connection_unavailable"
 ERROR_ABSOLUTE_URL = REFUSED_ABSOLUTE_URL
+ERROR_URL_HOST = "unsafe_url_host"
 ERROR_UNEXPECTED = "unexpected"
 ERROR_TIME_BUDGET = "time_budget"
 
@@ -247,10 +250,13 @@ def _string_map(value: Any) -> Iterable[tuple[str, Any]]:
 def _url_render(template: str, variables: Mapping[str, Any], *, relative: bool) -> str:
     """Render a URL template, escaping each value for where it lands.
 
-    In the scheme and host part (`{{base_url}}/items`) a value is inserted as is; in the path it is
-    percent-encoded except for `/`; in the query and fragment it is fully percent-encoded. So a
-    visitor's answer can fill a path segment or a query value but cannot add parameters, a
-    fragment or a query to the URL. In a connection's relative URL everything is path or later."""
+    In the scheme, host and port part (`https://{{region}}.api.example.com`) a value may hold only
+    a host name's characters (ASCII letters, digits, `-`, `.`): anything else (`:`, `/`, `?`, `@`,
+    `%`…) could move the request, with the node's headers, to a host of the visitor's choosing, so
+    the request is not sent. In the path a value is percent-encoded except for `/`; in the query
+    and fragment it is fully percent-encoded. So a visitor's answer can fill a host label, a path
+    segment or a query value but cannot choose the host, add parameters, a fragment or a query.
+    In a connection's relative URL everything is path or later."""
     parts: list[str] = []
     position = 0
     for match in PLACEHOLDER_RE.finditer(template):
@@ -262,8 +268,14 @@ def _url_render(template: str, variables: Mapping[str, Any], *, relative: bool) 
             parts.append(quote(value, safe=""))
         elif relative or _ABSOLUTE_PREFIX_RE.match(prefix):
             parts.append(quote(value, safe="/"))
-        else:
+        elif _HOST_VALUE_RE.fullmatch(value):
             parts.append(value)
+        else:
+            raise _NotSent(
+                ERROR_URL_HOST,
+                f"{{{{{match.group(1)}}}}} lands in the URL's scheme, host or port, where only letters, digits, "
+                "'-' and '.' are allowed, and its value holds other characters.",
+            )
         if sum(map(len, parts)) > MAX_URL_CHARS:
             raise _NotSent(ERROR_CONFIG, "The URL is too long.")
     parts.append(template[position:])

@@ -19,6 +19,7 @@ one read and one write.
 
 import hashlib
 import hmac
+import json
 import math
 import random
 import threading
@@ -77,25 +78,42 @@ from integrations.worker import deliveries_kick
 
 # --- Snapshots ------------------------------------------------------------------------------
 
-_SNAPSHOTS: "OrderedDict[UUID, dict]" = OrderedDict()
+_SNAPSHOTS: "OrderedDict[UUID, tuple[dict, int]]" = OrderedDict()  # uid -> (snapshot, JSON bytes)
 _SNAPSHOTS_LOCK = threading.Lock()
+_snapshots_bytes = 0
 
 
 def snapshot_for_version(version_uid: UUID) -> dict:
     """The immutable snapshot of a version, from this process's cache (no query when cached).
 
-    Keyed by the version's uid, which is never reused, so an entry can never go stale."""
+    Keyed by the version's uid, which is never reused, so an entry can never go stale. The
+    cache holds at most SNAPSHOT_CACHE_SIZE snapshots and SNAPSHOT_CACHE_MB of them (as JSON),
+    least recently used out first."""
+    global _snapshots_bytes
     with _SNAPSHOTS_LOCK:
-        snapshot = _SNAPSHOTS.get(version_uid)
-        if snapshot is not None:
+        entry = _SNAPSHOTS.get(version_uid)
+        if entry is not None:
             _SNAPSHOTS.move_to_end(version_uid)
-            return snapshot
+            return entry[0]
     snapshot = ChatbotVersion.objects.values_list("snapshot", flat=True).get(uid=version_uid)
+    size = len(json.dumps(snapshot, separators=(",", ":")))
+    budget = settings.SNAPSHOT_CACHE_MB * 1024 * 1024
+    if size > budget:
+        return snapshot  # used for this turn, never kept: one bot must not empty the cache for all
     with _SNAPSHOTS_LOCK:
-        _SNAPSHOTS[version_uid] = snapshot
-        while len(_SNAPSHOTS) > settings.SNAPSHOT_CACHE_SIZE:
-            _SNAPSHOTS.popitem(last=False)
+        if version_uid not in _SNAPSHOTS:
+            _SNAPSHOTS[version_uid] = (snapshot, size)
+            _snapshots_bytes += size
+        while _SNAPSHOTS and (len(_SNAPSHOTS) > settings.SNAPSHOT_CACHE_SIZE or _snapshots_bytes > budget):
+            _, (_, dropped) = _SNAPSHOTS.popitem(last=False)
+            _snapshots_bytes -= dropped
     return snapshot
+
+
+def snapshot_cache_usage() -> tuple[int, int]:
+    """(snapshots, JSON bytes) held by this process's snapshot cache."""
+    with _SNAPSHOTS_LOCK:
+        return len(_SNAPSHOTS), _snapshots_bytes
 
 
 def _session_snapshot(session: ChatSession) -> dict:
@@ -577,6 +595,14 @@ def session_get(session_id: str, *fields: str) -> ChatSession:
     return session
 
 
+def session_for_visitor(session_id: str, *fields: str, origin: str | None) -> ChatSession:
+    """session_get for a public endpoint: the page calling it must be one the bot may be
+    embedded on, as for start and reply (raises OriginNotAllowed)."""
+    session = session_get(session_id, "allowed_origins", *fields)
+    _check_origin(session.allowed_origins, origin)
+    return session
+
+
 def _session_read(uuid: UUID) -> ChatSession:
     """The session's row as a turn needs it: one plain read, no lock."""
     session = hotpath.select_one(ChatSession, uuid, _READ_FIELDS, flags=_reply_flags)
@@ -694,12 +720,14 @@ _READ_FIELDS = (
 )
 
 
-def session_read(session_id: str) -> tuple[dict, int | None]:
+def session_read(session_id: str, *, origin: str | None = None) -> tuple[dict, int | None]:
     """The session's Turn (no new messages), its pending input and the whole transcript; and,
     while an HTTP call of its turn is under way, the seconds until it is worth asking again
     (else None). A turn whose call was left unfinished (the request making it died) is
-    finished first, making the call again with the same idempotency key."""
+    finished first, making the call again with the same idempotency key. The page asking must
+    be one the bot may be embedded on (OriginNotAllowed), as for start and reply."""
     session = _session_read(_parse_session_id(session_id))
+    _check_origin(session.allowed_origins, origin)
     retry_after = None
     if session.status == ChatSession.Status.ACTIVE and (session.state or {}).get("call"):
         try:

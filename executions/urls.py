@@ -2,17 +2,15 @@ from django.urls import path
 
 from rest_framework import routers
 
-from chatbots.urls import chatbot_router
+from chatbots.urls import router as chatbots_router
 from executions import views
 from integrations.views import WebhookDeliveryViewSet
 
 app_name = "executions"
 
-# A chatbot's chat data and its preview, under /api/chatbots/{chatbot_pk}/ (config/urls.py reads
-# the chatbots router after importing this module).
-chatbot_router.register("preview", views.ChatbotPreviewViewSet, basename="chatbot-preview")
-chatbot_router.register("results", views.ChatbotResultsViewSet, basename="chatbot-results")
-chatbot_router.register("analytics", views.ChatbotAnalyticsViewSet, basename="chatbot-analytics")
+# A chatbot's preview, results and analytics: /api/chatbots/{id}/preview/ and so on, on the
+# chatbots router (config/urls.py reads it after importing this module).
+chatbots_router.register("chatbots", views.ChatbotRuntimeViewSet, basename="chatbot-runtime")
 
 router = routers.DefaultRouter()
 router.include_root_view = False

@@ -9,8 +9,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chatbots.models import Chatbot
-from chatbots.selectors import chatbot_get_owned
+from chatbots.selectors import chatbots_owned
 from components import services as builder
 from config.contract import (
     AnalyticsSerializer,
@@ -20,8 +19,9 @@ from config.contract import (
     ResultRowSerializer,
 )
 from config.renderers import CSVRenderer
-from config.schema import ERR_409, OWNER_ERRORS, PUBLISH_400
-from config.viewsets import OwnedReadOnlyViewSet
+from config.schema import ERR_409, ERR_429_USER, OWNER_ERRORS, PUBLISH_400
+from config.throttling import UserScopedRateThrottle
+from config.viewsets import OwnedQuerysetMixin, OwnedReadOnlyViewSet
 from executions import selectors, services
 from executions.filters import ChatSessionFilter
 from executions.models import ChatSession
@@ -133,7 +133,11 @@ class UploadDownloadView(APIView):
         record = selectors.upload_get_owned(user=request.user, pk=pk)
         if record is None:
             raise NotFound()
-        response = FileResponse(record.file.open("rb"), as_attachment=True, filename=record.name)
+        try:
+            handle = record.file.open("rb")
+        except FileNotFoundError:
+            raise NotFound("The file is no longer stored.") from None
+        response = FileResponse(handle, as_attachment=True, filename=record.name)
         response["Content-Type"] = "application/octet-stream"
         response["X-Content-Type-Options"] = "nosniff"
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
@@ -148,64 +152,49 @@ class DashboardView(APIView):
         return Response(selectors.owner_dashboard(request.user), status=status.HTTP_200_OK)
 
 
-# --- A chatbot's chat data and its preview: nested under /api/chatbots/{chatbot_pk}/ ------------
+# --- A chatbot's preview, results and analytics: actions on /api/chatbots/{id}/ ---------------
 
 
-CHATBOT_ID = OpenApiParameter("chatbot_pk", int, OpenApiParameter.PATH, description="One of your chatbots.")
-DATE_RANGE = [
-    OpenApiParameter("started_after", OpenApiTypes.DATETIME),
-    OpenApiParameter("started_before", OpenApiTypes.DATETIME),
-]
-
-
-class ChatbotChildViewSet(viewsets.GenericViewSet):
-    """Registered on the chatbots router (executions/urls.py): 404 unless the chatbot is yours."""
-
+# Actions on one of your chatbots that run it or read its chats. Registered on the chatbots router
+# from executions/urls.py (as flows registers its routes), so chatbots imports nothing of executions.
+# (A comment, not a docstring: the schema would show a docstring as each operation's description.)
+@extend_schema(tags=["chatbots"])
+class ChatbotRuntimeViewSet(OwnedQuerysetMixin, viewsets.GenericViewSet):
+    selector = staticmethod(chatbots_owned)
     filter_backends = []
 
-    def chatbot(self) -> Chatbot:
-        chatbot = chatbot_get_owned(user=self.request.user, pk=self.kwargs["chatbot_pk"])
-        if chatbot is None:
-            raise NotFound()
-        return chatbot
-
-    def date_range(self) -> dict:
-        params = DateRangeSerializer(data=self.request.query_params)
+    def _date_range(self, request) -> dict:
+        params = DateRangeSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         return params.validated_data
 
-
-@extend_schema(parameters=[CHATBOT_ID])
-class ChatbotPreviewViewSet(ChatbotChildViewSet):
     @extend_schema(
         summary="Run the current draft as a preview session (kept out of results and analytics)",
         request=ChatStartSerializer,
-        responses={201: ChatTurnSerializer, 400: PUBLISH_400, **OWNER_ERRORS},
+        responses={201: ChatTurnSerializer, 400: PUBLISH_400, 429: ERR_429_USER, **OWNER_ERRORS},
     )
-    def create(self, request, chatbot_pk=None):
-        chatbot = self.chatbot()
+    @action(detail=True, methods=["post"], throttle_classes=[UserScopedRateThrottle], throttle_scope="preview")
+    def preview(self, request, pk=None):
+        chatbot = self.get_object()
         serializer = ChatStartSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         snapshot = builder.chatbot_compile(chatbot)
         turn = services.session_preview(chatbot, snapshot=snapshot, variables=serializer.validated_data["variables"])
         return Response(turn, status=status.HTTP_201_CREATED)
 
-
-@extend_schema(parameters=[CHATBOT_ID])
-class ChatbotResultsViewSet(ChatbotChildViewSet):
-    renderer_classes = [JSONRenderer, CSVRenderer]
-
     @extend_schema(
         summary="One row per session (previews excluded); ?format=csv streams a CSV",
         parameters=[
-            *DATE_RANGE,
+            OpenApiParameter("started_after", OpenApiTypes.DATETIME),
+            OpenApiParameter("started_before", OpenApiTypes.DATETIME),
             OpenApiParameter("status", str, enum=["active", "completed", "failed", "expired"]),
         ],
         responses={200: ResultRowSerializer(many=True), (200, "text/csv"): OpenApiTypes.STR, **OWNER_ERRORS},
     )
-    def list(self, request, chatbot_pk=None):
-        chatbot = self.chatbot()
-        sessions = selectors.results_sessions(chatbot, **self.date_range())
+    @action(detail=True, renderer_classes=[JSONRenderer, CSVRenderer])
+    def results(self, request, pk=None):
+        chatbot = self.get_object()
+        sessions = selectors.results_sessions(chatbot, **self._date_range(request))
         if request.accepted_renderer.format == "csv":
             response = StreamingHttpResponse(selectors.results_csv(chatbot, sessions), content_type="text/csv")
             response["Content-Disposition"] = f'attachment; filename="results-{chatbot.pk}.csv"'
@@ -213,16 +202,17 @@ class ChatbotResultsViewSet(ChatbotChildViewSet):
         page = self.paginate_queryset(sessions)
         return self.get_paginated_response([selectors.result_row(s) for s in page])
 
-
-@extend_schema(parameters=[CHATBOT_ID])
-class ChatbotAnalyticsViewSet(ChatbotChildViewSet):
     @extend_schema(
         summary="Starts, completions and per-input drop-off (previews excluded)",
-        parameters=DATE_RANGE,
+        parameters=[
+            OpenApiParameter("started_after", OpenApiTypes.DATETIME),
+            OpenApiParameter("started_before", OpenApiTypes.DATETIME),
+        ],
         responses={200: AnalyticsSerializer, **OWNER_ERRORS},
     )
-    def list(self, request, chatbot_pk=None):
-        chatbot = self.chatbot()
-        dates = self.date_range()
+    @action(detail=True)
+    def analytics(self, request, pk=None):
+        chatbot = self.get_object()
+        dates = self._date_range(request)
         dates.pop("status", None)
         return Response(selectors.chatbot_analytics(chatbot, **dates))

@@ -21,7 +21,6 @@ from django.utils.http import quote_etag
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
-from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
@@ -38,7 +37,7 @@ from config.contract import (
     validated,
 )
 from config.exceptions import api_exception_handler
-from config.parsers import SafeJSONParser
+from config.parsers import SafeJSONParser, SafeMultiPartParser
 from config.schema import ERR_400, ERR_403_ORIGIN, ERR_404, ERR_409, ERR_410, ERR_429
 from config.throttling import IPScopedRateThrottle
 from executions import services, uploads
@@ -52,7 +51,8 @@ REPLY_409 = OpenApiResponse(
         "to try again."
     ),
 )
-SESSION_ERRORS = {404: ERR_404, 409: REPLY_409, 410: ERR_410, 429: ERR_429}
+# 403: the page is not among the bot's allowed embed origins.
+SESSION_ERRORS = {403: ERR_403_ORIGIN, 404: ERR_404, 409: REPLY_409, 410: ERR_410, 429: ERR_429}
 
 _PARSER = SafeJSONParser()
 _RENDERER = JSONRenderer()
@@ -180,20 +180,20 @@ class ChatSessionView(LeanChatView):
             "`Retry-After` header says in how many seconds the pending input is worth asking for "
             "again. A turn whose request was cut off (its server died) is finished first."
         ),
-        responses={200: ChatSessionReadSerializer, 404: ERR_404, 429: ERR_429},
+        responses={200: ChatSessionReadSerializer, 403: ERR_403_ORIGIN, 404: ERR_404, 429: ERR_429},
     )
     def get(self, request, session_id: str):
         return self._through_drf(request, session_id=session_id)
 
     def serve(self, request, data, *, session_id: str):
-        payload, retry_after = services.session_read(session_id)
+        payload, retry_after = services.session_read(session_id, origin=self._origin(request))
         # While an HTTP call of the conversation is under way, the pending input comes later.
         return status.HTTP_200_OK, payload, {"Retry-After": str(retry_after)} if retry_after else None
 
 
 class ChatUploadView(PublicChatView):
     throttle_scope = "chat_reply"
-    parser_classes = [MultiPartParser]
+    parser_classes = [SafeMultiPartParser]
 
     @extend_schema(
         tags=["chat"],
@@ -204,7 +204,9 @@ class ChatUploadView(PublicChatView):
     def post(self, request, session_id: str):
         serializer = ChatUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        record = uploads.upload_create(session_id, upload=serializer.validated_data["file"])
+        record = uploads.upload_create(
+            session_id, upload=serializer.validated_data["file"], origin=self._origin(request)
+        )
         body = {
             "upload_id": record.token,
             "name": record.name,

@@ -12,6 +12,9 @@ class Flow(models.Model):
     settings = models.JSONField(default=dict, blank=True)
     # [{"name": "email", "default": null}, …] — the declared variables (docs/graph.md).
     variables = models.JSONField(default=list, blank=True)
+    # Size of the draft graph as compact JSON, kept by every graph write: a chatbot's flows
+    # together are held to CHATBOT_MAX_GRAPH_MB without reading them all back.
+    graph_bytes = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -104,6 +104,14 @@ class FlowTemplateWriteSerializer(serializers.Serializer):
     graph = GraphSerializer(required=False)
     flow = IdField(required=False, help_text="Copy the graph of this flow of yours.")
 
+    def validate_graph(self, value):
+        if self.partial:
+            # A graph is replaced whole: in a PATCH its own required keys (nodes, edges) stay required.
+            whole = GraphSerializer(data=self.initial_data.get("graph"))
+            whole.is_valid(raise_exception=True)
+            return whole.validated_data
+        return value
+
     def validate(self, attrs):
         if self.partial:
             return attrs

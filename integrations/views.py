@@ -6,7 +6,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
-from config.schema import ERR_400, OWNER_ERRORS, WRITE_ERRORS
+from config.schema import ERR_400, ERR_429_USER, OWNER_ERRORS, WRITE_ERRORS
+from config.throttling import UserScopedRateThrottle
 from config.viewsets import OwnedModelViewSet, OwnedReadOnlyViewSet
 from integrations import selectors, services
 from integrations.serializers import (
@@ -26,6 +27,8 @@ from integrations.serializers import (
 )
 
 WRITE_METHODS = ["get", "post", "patch", "delete", "head", "options"]
+# The `test/` actions send a request out: counted per account, together.
+TEST_THROTTLE = {"throttle_classes": [UserScopedRateThrottle], "throttle_scope": "test"}
 
 
 @extend_schema_view(
@@ -55,9 +58,9 @@ class ApiConnectionViewSet(OwnedModelViewSet):
     @extend_schema(
         summary="Send one GET to the base URL through the guard",
         request=None,
-        responses={200: TestResultSerializer, **OWNER_ERRORS},
+        responses={200: TestResultSerializer, 429: ERR_429_USER, **OWNER_ERRORS},
     )
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], **TEST_THROTTLE)
     def test(self, request, pk=None):
         connection = self.get_object()
         result = services.api_test(
@@ -104,9 +107,11 @@ class WebhookViewSet(OwnedModelViewSet):
         return Response({"secret": services.webhook_rotate_secret(self.get_object())})
 
     @extend_schema(
-        summary="Send a signed sample event now", request=None, responses={200: TestResultSerializer, **OWNER_ERRORS}
+        summary="Send a signed sample event now",
+        request=None,
+        responses={200: TestResultSerializer, 429: ERR_429_USER, **OWNER_ERRORS},
     )
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], **TEST_THROTTLE)
     def test(self, request, pk=None):
         return Response(services.webhook_test(self.get_object()))
 
@@ -153,9 +158,11 @@ class IntegrationViewSet(OwnedModelViewSet):
         serializer.instance = services.integration_update(serializer.instance, **data)
 
     @extend_schema(
-        summary="Send a sample event now", request=None, responses={200: TestResultSerializer, **OWNER_ERRORS}
+        summary="Send a sample event now",
+        request=None,
+        responses={200: TestResultSerializer, 429: ERR_429_USER, **OWNER_ERRORS},
     )
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], **TEST_THROTTLE)
     def test(self, request, pk=None):
         return Response(services.integration_test(self.get_object()))
 
@@ -202,10 +209,13 @@ class IntegrationLogViewSet(OwnedReadOnlyViewSet):
 
 
 class TestWebhookView(APIView):
+    throttle_classes = [UserScopedRateThrottle]
+    throttle_scope = "test_webhook"
+
     @extend_schema(
         summary="Send a signed sample event to a URL (through the guard)",
         request=TestWebhookSerializer,
-        responses={200: TestResultSerializer, 400: ERR_400},
+        responses={200: TestResultSerializer, 400: ERR_400, 429: ERR_429_USER},
     )
     def post(self, request):
         serializer = TestWebhookSerializer(data=request.data)
@@ -217,10 +227,13 @@ class TestWebhookView(APIView):
 
 
 class TestApiView(APIView):
+    throttle_classes = [UserScopedRateThrottle]
+    throttle_scope = "test_api"
+
     @extend_schema(
         summary="Make one request through the guard; returns status, headers, a body excerpt",
         request=TestApiSerializer,
-        responses={200: TestResultSerializer, 400: ERR_400},
+        responses={200: TestResultSerializer, 400: ERR_400, 429: ERR_429_USER},
     )
     def post(self, request):
         serializer = TestApiSerializer(data=request.data)

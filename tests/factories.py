@@ -68,6 +68,15 @@ def published_bot(owner=None, graph: dict | None = None, **fields):
     return chatbot
 
 
+def file_upload_graph(**options) -> dict:
+    """start -> cv (a file_upload input with `options`) -> end: a session starts waiting for a file."""
+    return {
+        "nodes": [node("start", "start"), node("cv", "file_upload", variable="cv", **options), node("end", "end")],
+        "edges": [edge("start", "cv"), edge("cv", "end")],
+        "variables": [{"name": "cv"}],
+    }
+
+
 def form_graph() -> dict:
     """start -> hello -> name (text) -> email -> choice (yes/no branches) -> bye -> end."""
     return {

@@ -120,3 +120,39 @@ def test_second_user_cannot_write_into_the_first_users_flow(owned, other_client)
 def test_anonymous_gets_401(api_client, owned):
     for method, url in owner_urls(owned):
         assert getattr(api_client, method)(url, {}, format="json").status_code == 401, url
+
+
+def test_list_filters_answer_alike_for_another_users_id_and_an_unknown_one(api_client, other_client, user):
+    """A filter that answered 400 for an unknown id but 200 for someone else's told which
+    objects exist; both now give an empty list, and only a malformed id is a 400."""
+    import uuid
+
+    from integrations.models import Integration, IntegrationTemplate, Webhook
+    from tests.factories import published_bot
+
+    bot = published_bot(owner=user)
+    session_id = api_client.post(f"/api/flows/public/{bot.public_id}/start/", {}, format="json").json()["session_id"]
+    webhook = Webhook.objects.create(owner=user, name="w", url="https://example.com/", events=["session.started"])
+    template = IntegrationTemplate.objects.first()
+    integration = Integration.objects.create(owner=user, name="i", template=template, events=["session.started"])
+    checks = [
+        ("/api/executions/sessions/?chatbot=", bot.pk, 10**12, "abc"),
+        ("/api/executions/messages/?session=", session_id, uuid.uuid4(), "not-a-uuid"),
+        ("/api/executions/logs/?session=", session_id, uuid.uuid4(), "123"),
+        ("/api/executions/inputs/?session=", session_id, uuid.uuid4(), "x"),
+        ("/api/executions/webhooks/?chatbot=", bot.pk, 10**12, "1.5"),
+        ("/api/executions/webhooks/?webhook=", webhook.pk, 10**12, "-1"),
+        ("/api/executions/webhooks/?integration=", integration.pk, 10**12, "true"),
+        ("/api/integrations/webhooks/?chatbot=", bot.pk, 10**12, "x"),
+        ("/api/integrations/?chatbot=", bot.pk, 10**12, "x"),
+        ("/api/integrations/logs/?webhook=", webhook.pk, 10**12, "x"),
+        ("/api/integrations/logs/?integration=", integration.pk, 10**12, "x"),
+        ("/api/components/instances/?flow=", bot.main_flow_id, 10**12, "x"),
+    ]
+    for url, theirs, unknown, malformed in checks:
+        foreign = other_client.get(f"{url}{theirs}")
+        missing = other_client.get(f"{url}{unknown}")
+        assert (foreign.status_code, missing.status_code) == (200, 200), url
+        assert foreign.json() == missing.json(), url
+        assert foreign.json()["count"] == 0, url
+        assert other_client.get(f"{url}{malformed}").status_code == 400, url

@@ -31,6 +31,11 @@ from config.viewsets import OwnedQuerysetMixin
 
 REFUSED = OpenApiResponse(SignInErrorSerializer, description="The sign-in was refused; `code` says why.")
 UNREACHABLE = OpenApiResponse(SignInErrorSerializer, description="The provider could not be reached.")
+# A refused exchange says why ({detail, code}); a malformed body gets field errors or a detail.
+EXCHANGE_400 = OpenApiResponse(
+    {"anyOf": [{"$ref": f"#/components/schemas/{name}"} for name in ("SignInError", "FieldErrors", "Detail")]},
+    description="The sign-in was refused (`code` says why), or the body is malformed (field errors).",
+)
 
 
 def _provider_or_404(slug: str) -> Provider:
@@ -170,7 +175,7 @@ class ExchangeView(PublicSignInView):
         request=ExchangeSerializer,
         responses={
             200: ExchangeResponseSerializer,
-            400: REFUSED,
+            400: EXCHANGE_400,
             403: REFUSED,
             409: REFUSED,
             429: ERR_429,

@@ -20,6 +20,7 @@ import math
 import operator
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from simpleeval import SimpleEval
@@ -98,8 +99,7 @@ def _number(value: Any) -> int | float:
     if _is_number(value):
         return value
     if isinstance(value, str) and _LOOSE_NUMERIC_TEXT.match(value.strip()):
-        number = float(value.strip().replace(",", "."))
-        return int(number) if number.is_integer() else number
+        return _exact(value.strip().replace(",", "."))
     raise ExpressionError(f"{format_value(value)[:50]!r} is not a number.")
 
 
@@ -205,10 +205,16 @@ def _parse(expression: str) -> ast.expr:
     return expression_parse(expression).body
 
 
+def _exact(text: str) -> int | float:
+    """Numeric text as a number: whole numbers stay exact ints (never through a float, which
+    would turn '9' * 30 into 1000000000000000019884624838656), fractions become floats."""
+    number = Decimal(text)
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
 def _coerce(value: Any) -> Any:
     if isinstance(value, str) and _NUMERIC_TEXT.match(value):
-        number = float(value)
-        return int(value) if "." not in value else (int(number) if number.is_integer() else number)
+        return _exact(value)
     return value
 
 

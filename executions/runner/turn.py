@@ -77,7 +77,18 @@ class Turn:
     """One turn's working state: a private copy of the variables and counters, and the bot
     messages, client actions, logs and composed emails emitted so far."""
 
-    __slots__ = ("_debugged", "_notes", "actions", "context", "counters", "emails", "logs", "messages", "variables")
+    __slots__ = (
+        "_debugged",
+        "_notes",
+        "actions",
+        "context",
+        "counters",
+        "emails",
+        "logs",
+        "messages",
+        "regex_work",
+        "variables",
+    )
 
     def __init__(self, context: RunContext, variables: Mapping, counters: Mapping) -> None:
         self.context = context
@@ -89,6 +100,8 @@ class Turn:
         self.emails: list[Mapping[str, Any]] = []
         self._debugged: set[str] = set()
         self._notes: dict[str, tuple[str, dict[str, Any]]] = {}
+        # Regular-expression work done this turn (see handlers.condition): bounded per turn.
+        self.regex_work = 0
 
     @property
     def now(self) -> datetime:

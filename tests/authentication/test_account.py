@@ -14,7 +14,7 @@ from chatbots.models import Chatbot
 from executions.models import ChatMessage, ChatSession, ChatUpload
 from flows.models import FlowTemplate
 from integrations.models import Webhook
-from tests.factories import DEFAULT_PASSWORD, edge, linear_graph, node, published_bot
+from tests.factories import DEFAULT_PASSWORD, file_upload_graph, linear_graph, published_bot
 from tests.images import picture_bytes, upload
 
 pytestmark = pytest.mark.django_db
@@ -55,12 +55,7 @@ def test_deleting_the_account_needs_the_password_and_removes_everything_it_owns(
         "/api/auth/login/", {"username": user.username, "password": DEFAULT_PASSWORD}, format="json"
     ).json()
     auth_client.patch(PROFILE, {"avatar": upload(picture_bytes())}, format="multipart")
-    graph = {
-        "nodes": [node("start", "start"), node("cv", "file_upload", variable="cv"), node("end", "end")],
-        "edges": [edge("start", "cv"), edge("cv", "end")],
-        "variables": [{"name": "cv"}],
-    }
-    bot = published_bot(owner=user, graph=graph)
+    bot = published_bot(owner=user, graph=file_upload_graph())
     session_id = api_client.post(f"/api/flows/public/{bot.public_id}/start/", {}, format="json").json()["session_id"]
     uploaded = api_client.post(
         f"/api/flows/public/sessions/{session_id}/files/",

@@ -366,11 +366,40 @@ def test_a_value_in_the_url_cannot_add_query_parameters_or_path_structure(server
     assert request.args.to_dict() == {"q": "x&admin=true#frag"}
 
 
-def test_a_variable_may_hold_the_base_of_the_url(server):
+def test_variables_may_fill_the_host_and_port_with_host_name_characters(server):
     server.expect_request("/v2/ping").respond_with_data("pong")
-    handle, _, _ = call({"url": "{{api}}/v2/ping"}, {"api": server.url_for("").rstrip("/")})
+    handle, _, _ = call({"url": "http://{{host}}:{{port}}/v2/ping"}, {"host": "127.0.0.1", "port": server.port})
     assert handle == "success"
     assert len(received(server, "/v2/ping")) == 1
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "127.0.0.1:9100/steal?",
+        "evil.test/",
+        "user@evil.test",
+        "evil.test#",
+        "evil.test?",
+        "a\\b",
+        "a%2Fb",
+        "a b",
+        ":80",
+    ],
+)
+def test_a_value_in_the_host_part_with_other_characters_is_not_sent(server, network, value):
+    handle, updates, log = call({"url": "http://{{region}}.api.example.test/v1"}, {"region": value})
+    assert (handle, updates) == ("failure", {})
+    assert log.details["error"] == "unsafe_url_host"
+    assert "{{region}}" in log.message and "host" in log.message
+    assert network.connected == [] and server.log == []
+
+
+def test_a_whole_url_in_a_variable_is_not_sent(server, network):
+    handle, _, log = call({"url": "{{api}}/v2/ping"}, {"api": server.url_for("").rstrip("/")})
+    assert handle == "failure"
+    assert log.details["error"] == "unsafe_url_host"
+    assert server.log == []
 
 
 INJECTION = '"}, "admin": true, "x": "'
@@ -792,3 +821,39 @@ def test_chat_refuses_another_users_connection(api_client, server, user, other_u
     assert [m["text"] for m in response.json()["messages"]] == ["Sorry, failed ()"]
     assert server.log == []
     assert ExecutionLog.objects.get(node_id="http").details["error"] == "connection_unavailable"
+
+
+def test_a_visitors_answer_cannot_send_the_owners_key_to_another_host(api_client, server, user, dns, settings):
+    """The answer `127.0.0.1:<canary>/steal?` in the host part once sent the request, with the
+    owner's X-Api-Key, to the canary; now the node fails and the canary hears nothing."""
+    canary = HTTPServer(host="127.0.0.1", port=0)
+    canary.start()
+    try:
+        canary.expect_request("/steal").respond_with_data("stolen")
+        # Both let through the guard: the canary stands for any public host a visitor could name.
+        settings.OUTBOUND_ALLOWED_HOSTS = [f"eu.api.example.test:{server.port}", f"127.0.0.1:{canary.port}"]
+        dns.answers["eu.api.example.test"] = ["127.0.0.1"]
+        server.expect_request("/v1/lookup").respond_with_json({"city": "Porto"})
+        url = f"http://{{{{name}}}}.api.example.test:{server.port}/v1/lookup"
+        graph = http_graph(
+            {"url": url, "headers": {"X-Api-Key": "owner-key"}, "mapping": [{"path": "city", "variable": "city"}]},
+            before_input=True,
+        )
+        bot = published_bot(owner=user, graph=graph)
+
+        session_id = start(api_client, bot).json()["session_id"]
+        stolen = reply(api_client, session_id, f"127.0.0.1:{canary.port}/steal?")
+        assert [m["text"] for m in stolen.json()["messages"]] == ["Sorry, failed ()"]
+        assert canary.log == []
+        assert server.log == []
+        log = ExecutionLog.objects.get(session_id=session_id, node_id="http")
+        assert (log.level, log.details["error"]) == ("warning", "unsafe_url_host")
+
+        session_id = start(api_client, bot).json()["session_id"]
+        honest = reply(api_client, session_id, "eu")
+        assert [m["text"] for m in honest.json()["messages"]] == ["Found Porto ()"]
+        assert received(server, "/v1/lookup")[0].headers["X-Api-Key"] == "owner-key"
+        assert canary.log == []
+    finally:
+        canary.clear()
+        canary.stop()

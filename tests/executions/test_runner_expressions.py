@@ -110,6 +110,22 @@ def test_an_expression_sets_the_variable():
 
 
 @pytest.mark.parametrize(
+    ("expression", "variables", "expected"),
+    [
+        ("int('9' * 30)", {}, int("9" * 30)),
+        ("int(big)", {"big": "9" * 30}, int("9" * 30)),
+        ("big + 1", {"big": "9" * 30}, 10**30),
+        ("big - 1", {"big": "12345678901234567890.0"}, 12345678901234567889),
+        ("int('123456789012345678901,0')", {}, 123456789012345678901),
+    ],
+)
+def test_whole_numbers_stay_exact_however_long(expression, variables, expected):
+    result = evaluate(expression, variables)
+    assert result == expected
+    assert isinstance(result, int)
+
+
+@pytest.mark.parametrize(
     "expression",
     ["name.upper()", "{{name}}{{name}}", "len()", "round(1, 2, 3)", "len", "foo(1)", "min", "b'x'", "1j", "a is b"],
 )

@@ -2,22 +2,29 @@
 
 Operators compare as numbers when both sides parse as numbers ("10" equals 10.0), otherwise
 as case-insensitive text. Ordering operators fall back to ISO dates, and are false between
-anything else. Regular expressions run with a timeout (the `regex` package), so a
-catastrophic pattern costs at most REGEX_TIMEOUT seconds; an invalid pattern or a timeout
-makes the rule false and logs a warning.
+anything else. Regular expressions are RE2 (components.patterns): linear in the subject, so
+no pattern can stall the process; one that is invalid or too long once its placeholders are
+filled makes the rule false and logs a warning.
 """
 
 import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from components.catalog import REGEX_OPERATORS
+from components.patterns import PatternError, pattern_compile
 from executions.runner.inputs import iso_datetime, text_key, to_number
 from executions.runner.registry import register
 from executions.runner.templating import format_value
 from executions.runner.turn import Node, Outcome, Turn
 
-REGEX_TIMEOUT = 0.05
-MAX_REGEX_SUBJECT = 10_000
+# Only the subject's start is searched.
+MAX_REGEX_SUBJECT = 100_000
+# RE2's time is linear in the subject, times the pattern's program size at worst (when its
+# lazy DFA runs out of memory and it falls back to simulating the NFA, about 25 ns a step). A
+# turn may spend this many steps (characters searched x program size, a few seconds at worst,
+# far less in practice) on all its rules together, however many conditions and rules it meets.
+MAX_REGEX_WORK_PER_TURN = 50_000_000
 
 
 def _equals(left: Any, right: Any) -> bool:
@@ -64,21 +71,27 @@ OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "is_set": lambda left, right: _is_set(left),
     "is_empty": lambda left, right: not _is_set(left),
 }
-REGEX_OPERATORS = frozenset({"matches_regex", "not_matches_regex"})
 
 
 def _regex_rule(node: Node, turn: Turn, operator_name: str, left: Any, pattern: Any) -> bool:
-    import regex
-
-    subject = format_value(left)[:MAX_REGEX_SUBJECT]
     try:
-        found = regex.search(format_value(pattern), subject, timeout=REGEX_TIMEOUT) is not None
-    except TimeoutError:
-        turn.warn(node, "A regular expression took too long; the rule counts as false.", pattern=pattern)
+        compiled = pattern_compile(format_value(pattern))
+    except PatternError as exc:
+        turn.warn(node, f"{exc} The rule counts as false.", pattern=format_value(pattern)[:200])
         return False
-    except (regex.error, ValueError, TypeError) as exc:
-        turn.warn(node, f"Invalid regular expression ({exc}); the rule counts as false.", pattern=pattern)
+    subject = format_value(left)[:MAX_REGEX_SUBJECT]
+    work = (len(subject) + 1) * compiled.programsize
+    if turn.regex_work + work > MAX_REGEX_WORK_PER_TURN:
+        if turn.regex_work <= MAX_REGEX_WORK_PER_TURN:  # said once per turn
+            turn.warn(
+                node,
+                "This turn's regular expressions have searched as much as a turn may; "
+                "this rule and the turn's later ones count as false.",
+            )
+            turn.regex_work = MAX_REGEX_WORK_PER_TURN + 1
         return False
+    turn.regex_work += work
+    found = compiled.search(subject) is not None
     return found if operator_name == "matches_regex" else not found
 
 
