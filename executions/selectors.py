@@ -4,6 +4,7 @@ and uploads; results, analytics, dashboards."""
 import csv
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db.models import (
@@ -26,6 +27,7 @@ from django.utils import timezone
 
 from authentication.models import User
 from chatbots.models import Chatbot, ChatbotVersion
+from executions.exceptions import SessionNotFound
 from executions.models import ChatMessage, ChatSession, ChatUpload, ExecutionLog, InputReached, UserInput
 from integrations.models import ApiConnection
 
@@ -298,3 +300,22 @@ def api_connection_of_session(*, pk: int, session_id: str, chatbot_id: int | Non
         return ApiConnection.objects.filter(pk=pk, **owner).first()
     except (ValueError, ValidationError):  # a session id that is not a UUID
         return None
+
+
+# --- A session, for the public chat ---------------------------------------------------------------
+
+
+def session_id_parse(session_id: str) -> UUID:
+    """A session id from a URL as a UUID; SessionNotFound when it is not one."""
+    try:
+        return UUID(str(session_id))
+    except ValueError as exc:
+        raise SessionNotFound("No such session.") from exc
+
+
+def session_get(session_id: str, *fields: str) -> ChatSession:
+    """The session with only `fields` loaded; raises SessionNotFound for unknown or malformed ids."""
+    session = ChatSession.objects.filter(pk=session_id_parse(session_id)).only(*fields).first()
+    if session is None:
+        raise SessionNotFound("No such session.")
+    return session

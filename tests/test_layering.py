@@ -90,3 +90,59 @@ def test_each_app_imports_only_the_apps_to_its_left_but_a_view_may_call_upward()
 
 def _modules_of(app: str) -> list[Path]:
     return sorted(path for path in (ROOT / app).rglob("*.py") if "migrations" not in path.parts)
+
+
+def _module_imports() -> dict[str, set[str]]:
+    """Project module -> the project modules it imports (function-level imports included). `from
+    package import module` depends on that module; a module's own parent packages are left out
+    (Python initialises them first whatever the module imports)."""
+    paths = {}
+    for app in (*APPS, "config"):
+        for path in _modules_of(app):
+            name = _dotted(path)
+            paths[name.removesuffix(".__init__")] = path
+
+    def known(name: str) -> str | None:
+        while name and name not in paths:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, set[str]] = {}
+    for name, path in paths.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        targets: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                targets |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*parts, *([node.module] if node.module else [])])
+                for alias in node.names:
+                    submodule = f"{base}.{alias.name}"
+                    targets.add(submodule if submodule in paths else base)
+        ancestors = {name.rsplit(".", depth)[0] for depth in range(1, name.count(".") + 1)}
+        graph[name] = {found for target in targets if (found := known(target)) and found != name} - ancestors
+    return graph
+
+
+def test_no_two_modules_import_each_other_even_through_others():
+    graph = _module_imports()
+    cycles, visiting, done = [], [], set()
+
+    def visit(module: str) -> None:
+        if module in done:
+            return
+        if module in visiting:
+            cycles.append(" -> ".join([*visiting[visiting.index(module) :], module]))
+            return
+        visiting.append(module)
+        for imported in sorted(graph[module]):
+            visit(imported)
+        visiting.pop()
+        done.add(module)
+
+    for module in sorted(graph):
+        visit(module)
+    assert cycles == []
