@@ -23,7 +23,7 @@ def _validate_new_password(password: str, *, user: User, field: str) -> None:
         raise ValidationError({field: exc.messages}) from exc
 
 
-def token_pair_for(user) -> dict[str, str]:
+def token_pair_for(user: User) -> dict[str, str]:
     refresh = RefreshToken.for_user(user)
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 

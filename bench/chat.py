@@ -12,6 +12,10 @@
   * `reply`: chat replies on a 10-node bot, and `reply 10k` on a 10,000-node bot.
   It reports requests/s, p50 and p99 for each, reply/floor and floor/bare ratios over all
   rounds and per round, and reply 10k/reply.
+- On SQLite, a second gunicorn serves the same database with Django's stock SQLite backend
+  (no writer queue: writers wait on SQLite's own busy handler), and `floor stock` and
+  `reply stock` are measured on it in the same alternating rounds, so that the writer queue
+  of config/db/sqlite3 is compared with the stock backend side by side (`--no-stock` skips it).
 - Counts the database statements and network round trips of one reply for 10-, 1,000- and
   10,000-node flows.
 - On Linux, also reports the CPU time the gunicorn processes spent per request (not the
@@ -94,9 +98,8 @@ def seed(env: dict) -> dict:
             client.post(f"/api/flows/public/sessions/{session}/reply/", {"value": "count me"}, format="json")
         costs[size] = counted
     sessions = {
-        "floor": [start(bots[10]) for _ in range(SESSIONS_PER_ENDPOINT)],
-        "reply": [start(bots[10]) for _ in range(SESSIONS_PER_ENDPOINT)],
-        "reply 10k": [start(bots[10_000]) for _ in range(SESSIONS_PER_ENDPOINT)],
+        name: [start(bots[10_000 if name == "reply 10k" else 10]) for _ in range(SESSIONS_PER_ENDPOINT)]
+        for name in ("floor", "reply", "reply 10k", "floor stock", "reply stock")
     }
     return {"bots": bots, "costs": costs, "sessions": sessions}
 
@@ -214,6 +217,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--worker-class", default="gthread", help="gunicorn worker class (gthread, sync)")
     parser.add_argument("--gunicorn-threads", type=int, default=4, help="threads per gunicorn worker (gthread)")
+    parser.add_argument(
+        "--no-stock", action="store_true", help="on SQLite, skip the stock backend's server (no writer queue)"
+    )
     args = parser.parse_args()
     if args.rounds < 1 or args.seconds <= 0:
         parser.error("--rounds must be at least 1 and --seconds positive")
@@ -221,26 +227,40 @@ def main() -> None:
         parser.error("wrk is not installed (Debian: apt-get install wrk)")
 
     env, cleanup = prepare_database(server_env(EXECUTION_LOG_LEVELS="warning,error"))
-    server = None
+    servers: dict[str, subprocess.Popen] = {}
     folder = tempfile.mkdtemp(prefix="chatbench-paths-")
+    vendor = "postgresql" if env["DATABASE_URL"].startswith("postgres") else "sqlite"
+    stock = vendor == "sqlite" and not args.no_stock
     try:
         seeded = seed(env)
         base = f"http://127.0.0.1:{args.port}"
+        stock_base = f"http://127.0.0.1:{args.port + 1}"
         paths = {"bare": ["/bench/bare/"] * SESSIONS_PER_ENDPOINT}
-        paths["floor"] = [f"/bench/floor/{session}/" for session in seeded["sessions"]["floor"]]
-        for name in ("reply", "reply 10k"):
-            paths[name] = [f"/api/flows/public/sessions/{session}/reply/" for session in seeded["sessions"][name]]
+        for name in ["floor", "reply", "reply 10k", *(["floor stock", "reply stock"] if stock else [])]:
+            path = "/bench/floor/{}/" if name.startswith("floor") else "/api/flows/public/sessions/{}/reply/"
+            paths[name] = [path.format(session) for session in seeded["sessions"][name]]
         files = {}
         for name, lines in paths.items():
             files[name] = os.path.join(folder, name.replace(" ", "_") + ".txt")
             with open(files[name], "w") as handle:
                 handle.write("\n".join(lines) + "\n")
         gunicorn = ["--workers", str(args.workers), "--worker-class", args.worker_class]
-        server = serve(args.port, env, *gunicorn, "--threads", str(args.gunicorn_threads))
+        gunicorn += ["--threads", str(args.gunicorn_threads)]
+        servers[base] = serve(args.port, env, *gunicorn)
+        if stock:
+            servers[stock_base] = serve(args.port + 1, {**env, "BENCH_SQLITE_BACKEND": "stock"}, *gunicorn)
+        base_of = {name: stock_base if name.endswith(" stock") else base for name in paths}
         body = json.dumps({"value": "hello"})
 
         def measure(name: str, seconds: float) -> dict:
-            return wrk(base, files[name], body, seconds=seconds, connections=args.connections, threads=args.wrk_threads)
+            return wrk(
+                base_of[name],
+                files[name],
+                body,
+                seconds=seconds,
+                connections=args.connections,
+                threads=args.wrk_threads,
+            )
 
         for name in paths:  # warm up every worker: imports, snapshot caches, prepared statements
             measure(name, 1)
@@ -249,9 +269,10 @@ def main() -> None:
         idle_ticks = {name: [0, 0] for name in paths}
         for _ in range(args.rounds):
             for name in paths:
-                cpu, idle = process_cpu_seconds(server.pid), machine_idle_ticks()
+                pid = servers[base_of[name]].pid
+                cpu, idle = process_cpu_seconds(pid), machine_idle_ticks()
                 runs[name].append(measure(name, args.seconds / args.rounds))
-                cpu_after, idle_after = process_cpu_seconds(server.pid), machine_idle_ticks()
+                cpu_after, idle_after = process_cpu_seconds(pid), machine_idle_ticks()
                 if cpu is None or cpu_after is None:
                     cpu_seconds[name] = None
                 elif cpu_seconds[name] is not None:
@@ -266,7 +287,6 @@ def main() -> None:
             if idle_ticks[name][1]:
                 values["idle_pct"] = 100 * idle_ticks[name][0] / idle_ticks[name][1]
 
-        vendor = "postgresql" if env["DATABASE_URL"].startswith("postgres") else "sqlite"
         threads = f" x {args.gunicorn_threads} threads" if args.worker_class == "gthread" else ""
         print(
             f"database: {vendor}; gunicorn {args.workers} {args.worker_class} workers{threads}; "
@@ -274,9 +294,11 @@ def main() -> None:
             f"{args.seconds:g} s per endpoint in {args.rounds} alternating rounds; "
             f"runner logs kept: {env['EXECUTION_LOG_LEVELS']}"
         )
+        if stock:
+            print("`... stock`: the same database served by Django's stock SQLite backend (no writer queue)")
         for name, values in figures.items():
             print(
-                f"{name:>10}: {values['per_second']:8.1f} req/s  p50 {values['p50_ms']:6.2f} ms  "
+                f"{name:>11}: {values['per_second']:8.1f} req/s  p50 {values['p50_ms']:6.2f} ms  "
                 f"p99 {values['p99_ms']:6.2f} ms  ({values['requests']} requests, {values['errors']} errors)"
                 + (f"  server CPU {values['cpu_ms']:.2f} ms/request" if "cpu_ms" in values else "")
                 + (f"  machine idle {values['idle_pct']:.0f}%" if "idle_pct" in values else "")
@@ -294,13 +316,19 @@ def main() -> None:
         print(f"floor / bare      = {ratio('floor', 'bare')}")
         print(f"reply / bare      = {ratio('reply', 'bare')}")
         print(f"reply 10k / reply = {ratio('reply 10k', 'reply')}")
+        if stock:
+            print(f"floor stock / floor = {ratio('floor stock', 'floor')}")
+            print(f"reply stock / reply = {ratio('reply stock', 'reply')}")
+            for name in ("floor", "reply"):
+                tails = [figures[name]["p99_ms"], figures[f"{name} stock"]["p99_ms"]]
+                print(f"{name} p99: writer queue {tails[0]:.1f} ms, stock backend {tails[1]:.1f} ms")
         for size, counted in seeded["costs"].items():
             print(
                 f"one reply, {size:>6}-node flow: {counted.statements} SQL statements, "
                 f"{counted.round_trips} database round trips"
             )
     finally:
-        if server is not None:
+        for server in servers.values():
             server.terminate()
             server.wait(timeout=10)
         shutil.rmtree(folder, True)

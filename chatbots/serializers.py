@@ -95,13 +95,6 @@ class CloneSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
 
 
-class PublishErrorSerializer(serializers.Serializer):
-    flow_id = serializers.IntegerField()
-    node_id = serializers.CharField(allow_null=True)
-    code = serializers.CharField()
-    message = serializers.CharField()
-
-
 class ChatbotVersionSerializer(serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     is_live = serializers.SerializerMethodField()

@@ -1,11 +1,7 @@
 from django.conf import settings
-from django.db.models import Count
-from django.http import StreamingHttpResponse
 from django.urls import reverse
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
@@ -14,13 +10,12 @@ from drf_spectacular.utils import (
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ParseError, ValidationError
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 # Upward calls (a view may call a higher app's service): the builder operations that touch the draft graph live in
 # components; the URLs live here.
-from chatbots import services
-from chatbots.models import Chatbot, ChatbotVersion
+from chatbots import selectors, services
+from chatbots.models import Chatbot
 from chatbots.serializers import (
     ChatbotCreateSerializer,
     ChatbotExportSerializer,
@@ -32,34 +27,17 @@ from chatbots.serializers import (
     ChatbotVersionSerializer,
     CloneSerializer,
     EmbedSerializer,
-    PublishErrorSerializer,
     PublishSerializer,
     TypebotExportSerializer,
 )
 from components import services as builder
 from components.importers import native as chatbot_files
 from components.importers import services as importers
-from config.contract import (
-    AnalyticsSerializer,
-    ChatStartSerializer,
-    ChatTurnSerializer,
-    DateRangeSerializer,
-    ResultRowSerializer,
-)
 from config.exceptions import PayloadTooLarge
 from config.parsers import SafeJSONParser, SafeMultiPartParser, json_safe_loads
-from config.renderers import CSVRenderer
-from config.schema import DETAIL, ERR_400, ERR_429_USER, OWNER_ERRORS, WRITE_ERRORS, error_list_or_field_errors
-from config.throttling import UserScopedRateThrottle
+from config.schema import DETAIL, ERR_400, OWNER_ERRORS, PUBLISH_400, WRITE_ERRORS
 from config.viewsets import OwnedModelViewSet, OwnedReadOnlyViewSet
-from executions import selectors as chat_data
-from executions import services as chat
 
-PUBLISH_400 = error_list_or_field_errors(
-    "PublishFailure",
-    PublishErrorSerializer,
-    "What blocks publishing the draft, one item per problem (or field errors for a malformed body).",
-)
 IMPORT_DOCUMENT = PolymorphicProxySerializer(
     component_name="ChatbotImportDocument",
     serializers=[TypebotExportSerializer, ChatbotExportSerializer],
@@ -76,7 +54,7 @@ ERR_413 = OpenApiResponse(DETAIL, description="The file is larger than CHATBOT_I
     ),
 )
 class ChatbotViewSet(OwnedModelViewSet):
-    queryset = Chatbot.objects.select_related("live_version").annotate(flow_count=Count("flows", distinct=True))
+    selector = staticmethod(selectors.chatbots_owned_listed)
     serializer_class = ChatbotSerializer
     filterset_fields = ["status"]
     search_fields = ["name", "description"]
@@ -205,62 +183,6 @@ class ChatbotViewSet(OwnedModelViewSet):
         response["Content-Disposition"] = f'attachment; filename="chatbot-{chatbot.pk}.json"'
         return response
 
-    # --- Runtime views: the runner and the chat data live in executions (upward calls) -----
-
-    def _date_range(self, request) -> dict:
-        params = DateRangeSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        return params.validated_data
-
-    @extend_schema(
-        summary="Run the current draft as a preview session (kept out of results and analytics)",
-        request=ChatStartSerializer,
-        responses={201: ChatTurnSerializer, 400: PUBLISH_400, 429: ERR_429_USER, **OWNER_ERRORS},
-    )
-    @action(detail=True, methods=["post"], throttle_classes=[UserScopedRateThrottle], throttle_scope="preview")
-    def preview(self, request, pk=None):
-        chatbot = self.get_object()
-        serializer = ChatStartSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        snapshot = builder.chatbot_compile(chatbot)
-        turn = chat.session_preview(chatbot, snapshot=snapshot, variables=serializer.validated_data["variables"])
-        return Response(turn, status=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        summary="One row per session (previews excluded); ?format=csv streams a CSV",
-        parameters=[
-            OpenApiParameter("started_after", OpenApiTypes.DATETIME),
-            OpenApiParameter("started_before", OpenApiTypes.DATETIME),
-            OpenApiParameter("status", str, enum=["active", "completed", "failed", "expired"]),
-        ],
-        responses={200: ResultRowSerializer(many=True), (200, "text/csv"): OpenApiTypes.STR, **OWNER_ERRORS},
-    )
-    @action(detail=True, renderer_classes=[JSONRenderer, CSVRenderer])
-    def results(self, request, pk=None):
-        chatbot = self.get_object()
-        sessions = chat_data.results_sessions(chatbot, **self._date_range(request))
-        if request.accepted_renderer.format == "csv":
-            response = StreamingHttpResponse(chat_data.results_csv(chatbot, sessions), content_type="text/csv")
-            response["Content-Disposition"] = f'attachment; filename="results-{chatbot.pk}.csv"'
-            return response
-        page = self.paginate_queryset(sessions)
-        return self.get_paginated_response([chat_data.result_row(s) for s in page])
-
-    @extend_schema(
-        summary="Starts, completions and per-input drop-off (previews excluded)",
-        parameters=[
-            OpenApiParameter("started_after", OpenApiTypes.DATETIME),
-            OpenApiParameter("started_before", OpenApiTypes.DATETIME),
-        ],
-        responses={200: AnalyticsSerializer, **OWNER_ERRORS},
-    )
-    @action(detail=True)
-    def analytics(self, request, pk=None):
-        chatbot = self.get_object()
-        dates = self._date_range(request)
-        dates.pop("status", None)
-        return Response(chat_data.chatbot_analytics(chatbot, **dates))
-
 
 class RestoreSerializer(PublishSerializer):
     pass
@@ -275,9 +197,8 @@ class RestoreSerializer(PublishSerializer):
     ),
 )
 class ChatbotVersionViewSet(OwnedReadOnlyViewSet):
-    queryset = ChatbotVersion.objects.select_related("created_by")
-    owner_field = "chatbot__owner"
-    parent_lookups = {"chatbot_pk": "chatbot_id"}
+    selector = staticmethod(selectors.chatbot_versions_owned)
+    selector_kwargs = {"chatbot_pk": "chatbot_id"}
     serializer_class = ChatbotVersionSerializer
     lookup_field = "number"
     lookup_value_regex = "[0-9]{1,9}"
@@ -290,12 +211,12 @@ class ChatbotVersionViewSet(OwnedReadOnlyViewSet):
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
-        chatbot = self.get_parent(Chatbot, "chatbot_pk")
+        chatbot = self.get_parent(selectors.chatbot_get_owned, "chatbot_pk")
         context["live_version_id"] = chatbot.live_version_id
         return context
 
     def list(self, request, *args, **kwargs):
-        self.get_parent(Chatbot, "chatbot_pk")
+        self.get_parent(selectors.chatbot_get_owned, "chatbot_pk")
         return super().list(request, *args, **kwargs)
 
     @extend_schema(

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
+from authentication.models import User
 from chatbots.models import Chatbot, ChatbotVersion
 from chatbots.options import options_clean
 from chatbots.signals import chatbot_published
@@ -35,7 +36,7 @@ def draft_from_dict(graph: dict) -> GraphDraft:
 
 @transaction.atomic
 def chatbot_create(
-    owner, *, name: str, description: str = "", appearance: dict | None = None, behavior: dict | None = None
+    owner: User, *, name: str, description: str = "", appearance: dict | None = None, behavior: dict | None = None
 ) -> Chatbot:
     """A new draft chatbot with its main flow, which holds one start node."""
     chatbot = Chatbot(
@@ -100,7 +101,7 @@ def template_graph_check(graph: dict) -> dict:
 
 
 @transaction.atomic
-def chatbot_clone(chatbot: Chatbot, *, owner, name: str | None = None) -> Chatbot:
+def chatbot_clone(chatbot: Chatbot, *, owner: User, name: str | None = None) -> Chatbot:
     """Deep copy: flows, nodes, edges and variables, under a new public id, as a draft. No
     versions, no sessions. Flow links are re-pointed at the copies of their flows."""
     flows = list(chatbot.flows.all())
@@ -162,7 +163,7 @@ def chatbot_compile(chatbot: Chatbot) -> dict:
     )
 
 
-def _version_create(chatbot: Chatbot, *, snapshot: dict, user, changelog: str, restored_from: int | None = None):
+def _version_create(chatbot: Chatbot, *, snapshot: dict, user: User, changelog: str, restored_from: int | None = None):
     # The caller holds the chatbot's row lock, so numbers are handed out one at a time.
     last = chatbot.versions.aggregate(last=Max("number"))["last"] or 0
     version = ChatbotVersion.objects.create(
@@ -181,7 +182,7 @@ def _version_create(chatbot: Chatbot, *, snapshot: dict, user, changelog: str, r
 
 
 @transaction.atomic
-def chatbot_publish(chatbot: Chatbot, *, user, changelog: str = "") -> ChatbotVersion:
+def chatbot_publish(chatbot: Chatbot, *, user: User, changelog: str = "") -> ChatbotVersion:
     """Validate every flow and publish the next version.
 
     Locks the chatbot row, so two simultaneous publishes get consecutive numbers. Raises
@@ -193,7 +194,7 @@ def chatbot_publish(chatbot: Chatbot, *, user, changelog: str = "") -> ChatbotVe
 
 
 @transaction.atomic
-def chatbot_restore(chatbot: Chatbot, *, number: int, user, changelog: str = "") -> ChatbotVersion:
+def chatbot_restore(chatbot: Chatbot, *, number: int, user: User, changelog: str = "") -> ChatbotVersion:
     """Roll back: publish a new version whose snapshot equals version `number`'s."""
     chatbot = Chatbot.objects.select_for_update().get(pk=chatbot.pk)
     source = ChatbotVersion.objects.get(chatbot=chatbot, number=number)

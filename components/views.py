@@ -1,5 +1,3 @@
-from django.db.models import Count, Q
-
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -7,16 +5,9 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from components import services
+from components import selectors, services
 from components.catalog import COMPONENT_TYPES, output_handles
 from components.graph import config_errors, config_with_defaults
-from components.models import (
-    ComponentCategory,
-    ComponentConnection,
-    ComponentInstance,
-    ComponentTemplate,
-    ComponentVariable,
-)
 from components.serializers import (
     CategoryBriefSerializer,
     ComponentCategorySerializer,
@@ -38,6 +29,7 @@ from config.fields import MAX_ID
 from config.schema import ERR_400, OWNER_ERRORS, WRITE_ERRORS
 from config.viewsets import OwnedModelViewSet
 from flows.models import Flow
+from flows.selectors import flow_get_owned
 
 FLOW_FILTER = OpenApiParameter(
     "flow", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, description="Only this flow's items."
@@ -52,7 +44,7 @@ FLOW_FILTER = OpenApiParameter(
     retrieve=extend_schema(summary="One category with its types"),
 )
 class ComponentCategoryViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = ComponentCategory.objects.prefetch_related("templates")
+    queryset = selectors.component_categories()
     serializer_class = ComponentCategorySerializer
     lookup_field = "slug"
     pagination_class = None
@@ -64,7 +56,7 @@ class ComponentCategoryViewSet(viewsets.ReadOnlyModelViewSet):
     retrieve=extend_schema(summary="One component type"),
 )
 class ComponentTemplateViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = ComponentTemplate.objects.select_related("category")
+    queryset = selectors.component_templates()
     serializer_class = ComponentTemplateSerializer
     lookup_field = "type"
     lookup_value_regex = "[a-z_]{1,40}"
@@ -76,8 +68,7 @@ class ComponentTemplateViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(summary="Types grouped by category", responses={200: ComponentCategorySerializer(many=True)})
     @action(detail=False, url_path="by_category", filter_backends=[])
     def by_category(self, request):
-        categories = ComponentCategory.objects.prefetch_related("templates")
-        return Response(ComponentCategorySerializer(categories, many=True).data)
+        return Response(ComponentCategorySerializer(selectors.component_categories(), many=True).data)
 
     @extend_schema(
         summary="Search types by name or description",
@@ -87,11 +78,7 @@ class ComponentTemplateViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=False, filter_backends=[])
     def search(self, request):
         query = request.query_params.get("q", "").strip()[:100]
-        templates = self.get_queryset()
-        if query:
-            templates = templates.filter(
-                Q(type__icontains=query) | Q(label__icontains=query) | Q(description__icontains=query)
-            )
+        templates = selectors.component_templates(query=query)
         return Response(ComponentTemplateSerializer(templates, many=True).data)
 
 
@@ -100,8 +87,7 @@ class ComponentTypesView(APIView):
         summary="Every component type (docs/components.md)", responses={200: ComponentTemplateSerializer(many=True)}
     )
     def get(self, request):
-        templates = ComponentTemplate.objects.select_related("category")
-        return Response(ComponentTemplateSerializer(templates, many=True).data)
+        return Response(ComponentTemplateSerializer(selectors.component_templates(), many=True).data)
 
 
 class CategoriesListView(APIView):
@@ -109,8 +95,7 @@ class CategoriesListView(APIView):
         summary="Categories with how many types each holds", responses={200: CategoryBriefSerializer(many=True)}
     )
     def get(self, request):
-        categories = ComponentCategory.objects.annotate(count=Count("templates"))
-        return Response(CategoryBriefSerializer(categories, many=True).data)
+        return Response(CategoryBriefSerializer(selectors.component_categories_counted(), many=True).data)
 
 
 class ComponentSchemaView(APIView):
@@ -161,12 +146,11 @@ class NodeConfigValidateView(APIView):
 class GraphItemViewSet(OwnedModelViewSet):
     """Nodes, edges or variables of the user's flows; writes go through the graph services."""
 
-    owner_field = "flow__chatbot__owner"
     filterset_fields = ["flow"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def _flow(self, flow_id) -> Flow:
-        flow = Flow.objects.filter(pk=flow_id, chatbot__owner=self.request.user).first()
+        flow = flow_get_owned(user=self.request.user, pk=flow_id)
         if flow is None:
             raise ValidationError({"flow": "No such flow."})
         return flow
@@ -181,7 +165,7 @@ class GraphItemViewSet(OwnedModelViewSet):
     destroy=extend_schema(summary="Delete a node and its edges", responses={204: None, **OWNER_ERRORS}),
 )
 class ComponentInstanceViewSet(GraphItemViewSet):
-    queryset = ComponentInstance.objects.all()
+    selector = staticmethod(selectors.nodes_owned)
     serializer_class = InstanceSerializer
     search_fields = ["node_id", "label", "type"]
     ordering_fields = ["id", "node_id", "type"]
@@ -237,7 +221,7 @@ class ComponentInstanceViewSet(GraphItemViewSet):
     destroy=extend_schema(summary="Delete an edge", responses={204: None, **OWNER_ERRORS}),
 )
 class ComponentConnectionViewSet(GraphItemViewSet):
-    queryset = ComponentConnection.objects.select_related("source", "target")
+    selector = staticmethod(selectors.edges_owned)
     serializer_class = ConnectionSerializer
     ordering = ["id"]
 
@@ -289,7 +273,7 @@ class ComponentConnectionViewSet(GraphItemViewSet):
     ),
 )
 class ComponentVariableViewSet(GraphItemViewSet):
-    queryset = ComponentVariable.objects.all()
+    selector = staticmethod(selectors.variables_owned)
     serializer_class = VariableSerializer
     filterset_fields = ["flow", "declared", "name"]
     search_fields = ["name"]

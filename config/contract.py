@@ -515,3 +515,12 @@ class DateRangeSerializer(serializers.Serializer):
         if after and before and after > before:
             raise serializers.ValidationError({"started_before": "Must be after started_after."})
         return attrs
+
+
+class PublishErrorSerializer(serializers.Serializer):
+    """One problem that blocks publishing (or previewing) a chatbot's draft."""
+
+    flow_id = serializers.IntegerField()
+    node_id = serializers.CharField(allow_null=True)
+    code = serializers.CharField()
+    message = serializers.CharField()

@@ -5,14 +5,10 @@ from django.conf import settings
 
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.utils.json import strict_constant
 
 NUL = "\x00"
 NUL_MESSAGE = "NUL characters (\\u0000) are not accepted in text."
-
-
-def json_depth_exceeds(value, limit: int) -> bool:
-    """True when containers nest deeper than `limit` (walked iteratively: no recursion)."""
-    return _json_problem(value, limit) == "depth"
 
 
 def _json_problem(value, limit: int) -> str | None:
@@ -39,10 +35,6 @@ def _json_problem(value, limit: int) -> str | None:
     return None
 
 
-def _reject_constant(name):
-    raise ValueError(f"{name} is not valid JSON")
-
-
 def _finite_float(text: str) -> float:
     number = float(text)
     if not math.isfinite(number):  # 1e999 overflows to infinity, which JSON columns refuse
@@ -60,7 +52,8 @@ def json_safe_loads(raw: bytes | str, *, encoding: str = "utf-8"):
     except UnicodeDecodeError as exc:
         raise ParseError(f"JSON parse error - body is not valid {encoding}.") from exc
     try:
-        data = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+        # NaN and Infinity are refused as DRF's strict parser refuses them.
+        data = json.loads(text, parse_constant=strict_constant, parse_float=_finite_float)
     except RecursionError as exc:
         raise ParseError("JSON parse error - nested too deeply.") from exc
     except ValueError as exc:
@@ -74,12 +67,11 @@ def json_safe_loads(raw: bytes | str, *, encoding: str = "utf-8"):
 
 
 class SafeJSONParser(JSONParser):
-    """DRF's JSON parser, but hostile bodies are a 400, never a 500.
-
-    The stock parser lets RecursionError (thousands of nested brackets) escape, and it
-    accepts NaN/Infinity, numbers too large for a float (1e400 becomes infinity) and NUL
-    characters, which PostgreSQL's text and JSON columns then refuse. This is the one place
-    that refuses them, for every JSON body of the API.
+    """DRF's JSON parser (strict: it refuses NaN and Infinity), plus what it lacks, so that a
+    hostile body is a 400, never a 500: it lets RecursionError (thousands of nested brackets)
+    escape, reads numbers too large for a float as infinity (1e400) and lets NUL characters
+    and any depth through; PostgreSQL's text and JSON columns refuse infinity and NUL. This is
+    the one place that refuses them, for every JSON body of the API.
     """
 
     def parse(self, stream, media_type=None, parser_context=None):

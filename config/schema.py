@@ -4,6 +4,8 @@ from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, inline_serializer
 from rest_framework import serializers
 
+from config.contract import PublishErrorSerializer
+
 DETAIL = inline_serializer("Detail", fields={"detail": serializers.CharField()})
 ERR_400 = OpenApiResponse(description="Invalid input; the body names each field and what is wrong.")
 ERR_401 = OpenApiResponse(DETAIL, description="Missing, wrong or revoked credentials.")
@@ -55,6 +57,14 @@ def error_list_or_field_errors(name: str, serializer_class, description: str) ->
         ),
         description=description,
     )
+
+
+# A draft that cannot be published (or previewed): what blocks it.
+PUBLISH_400 = error_list_or_field_errors(
+    "PublishFailure",
+    PublishErrorSerializer,
+    "What blocks publishing the draft, one item per problem (or field errors for a malformed body).",
+)
 
 
 _DETAIL_REF = {"$ref": "#/components/schemas/Detail"}

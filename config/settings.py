@@ -347,7 +347,7 @@ WEBHOOK_DELIVERY = config(
 )
 CELERY_TASK_ALWAYS_EAGER = config("CELERY_TASK_ALWAYS_EAGER", default=False, cast=bool)
 CELERY_BEAT_SCHEDULE = {
-    "deliver-webhooks": {"task": "executions.tasks.deliver_due_webhooks", "schedule": 5.0},
+    "deliver-webhooks": {"task": "integrations.tasks.deliver_due_webhooks", "schedule": 5.0},
 }
 
 EMAIL_BACKEND = config("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -6,7 +6,10 @@ from django.views.generic import RedirectView
 
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-import flows.urls  # registers the flows routes on the chatbots router before its URLs are read
+# Both register routes on the chatbots router, which must happen before its URLs are read:
+# flows its flows, executions the preview, results and analytics actions of a chatbot.
+import executions.urls  # noqa: F401
+import flows.urls
 from chatbots.urls import chatbot_router
 from chatbots.urls import router as chatbots_router
 from config import views

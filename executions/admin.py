@@ -1,7 +1,7 @@
 """Chat records are what visitors and the runner wrote: operators read them, never add or edit
-them (a session may be deleted whole). A failed delivery can be retried from here."""
+them (a session may be deleted whole)."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 
 from config.admin import ReadOnlyAdmin, ReadOnlyInline, timestamps
 from executions.models import (
@@ -10,12 +10,8 @@ from executions.models import (
     ChatUpload,
     ExecutionLog,
     InputReached,
-    OutboxEvent,
-    OutgoingEmail,
     UserInput,
-    WebhookEvent,
 )
-from executions.webhooks import delivery_retry
 
 
 class MessageInline(ReadOnlyInline):
@@ -107,51 +103,4 @@ class ChatUploadAdmin(ReadOnlyAdmin):
         ("Identity", {"fields": ["session", "node_id", "token"]}),
         ("File", {"fields": ["name", "size", "content_type"]}),
         timestamps("created_at"),
-    ]
-
-
-@admin.register(OutboxEvent)
-class OutboxEventAdmin(ReadOnlyAdmin):
-    list_display = ["type", "chatbot", "created_at", "dispatched_at"]
-    list_filter = ["type", "created_at"]
-    search_fields = ["id", "chatbot__name"]
-    fieldsets = [
-        ("Identity", {"fields": ["id", "chatbot", "type"]}),
-        ("Content", {"fields": ["data"]}),
-        timestamps("created_at", "dispatched_at"),
-    ]
-
-
-@admin.register(WebhookEvent)
-class WebhookEventAdmin(ReadOnlyAdmin):
-    list_display = ["id", "event_type", "webhook", "integration", "status", "attempts", "next_attempt_at"]
-    list_filter = ["status", "event_type", "created_at"]
-    search_fields = ["id", "last_error"]
-    actions = ["retry"]
-    fieldsets = [
-        ("Identity", {"fields": ["id", "event", "chatbot", "webhook", "integration", "event_type"]}),
-        ("Content", {"fields": ["payload"]}),
-        ("State", {"fields": ["status", "attempts", "next_attempt_at", "last_status_code", "last_error"]}),
-        ("Lease", {"fields": ["claim_token", "locked_until"], "classes": ("collapse",)}),
-        timestamps("created_at", "delivered_at"),
-    ]
-
-    @admin.action(description="Retry now (a dead delivery starts its retries over)")
-    def retry(self, request, queryset):
-        for delivery in queryset:
-            delivery_retry(delivery)
-        messages.success(request, f"{queryset.count()} deliveries queued.")
-
-
-@admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(ReadOnlyAdmin):
-    list_display = ["subject", "session", "status", "attempts", "next_attempt_at", "sent_at"]
-    list_filter = ["status", "created_at"]
-    search_fields = ["id", "subject", "last_error", "session__id"]
-    fieldsets = [
-        ("Identity", {"fields": ["id", "session", "node_id"]}),
-        ("Content", {"fields": ["to", "subject", "body", "reply_to"]}),
-        ("State", {"fields": ["status", "attempts", "next_attempt_at", "last_error"]}),
-        ("Lease", {"fields": ["claim_token", "locked_until"], "classes": ("collapse",)}),
-        timestamps("created_at", "sent_at"),
     ]

@@ -10,7 +10,7 @@ class ExecutionsConfig(AppConfig):
 
         from authentication.stats import stat_register
         from config.exceptions import Conflict, Gone, register_domain_error
-        from executions import events, exceptions, files  # noqa: F401  (events and files connect receivers)
+        from executions import exceptions, files, receivers  # noqa: F401  (files and receivers connect receivers)
         from executions.models import ChatMessage, ChatSession
 
         register_domain_error(exceptions.ChatbotUnavailable, NotFound)

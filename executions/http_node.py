@@ -1,8 +1,9 @@
 """The `http_request` node's side effect: one request through the outbound guard, for one session.
 
-`http_node_call` renders the node's config with the session's variables, adds an API connection's
-base URL and credentials when the node names one, sends the request with `outbound_request`, maps
-the response into variables and describes what happened in one `LogEntry`. It never raises: every
+`http_node_call` renders the node's config with the session's variables, sends the request through
+`integrations.api_requests` (which adds an API connection's base URL and credentials when the node
+names one, and keeps them off any redirect that leaves the connection's origin), maps the response
+into variables and describes what happened in one `LogEntry`. It never raises: every
 problem (a refused URL, a timeout, a non-2xx status, a body that is not JSON, a bug) becomes the
 `failure` handle with a warning log, so a flow never stops with a 500.
 
@@ -20,22 +21,28 @@ import json
 import logging
 import math
 import re
-import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, quote_plus, unquote_plus, urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 
-import requests
 from requests.structures import CaseInsensitiveDict
 
 from components.templating import PLACEHOLDER_RE
+from executions import selectors
 from executions.runner.state import CallOutcome, LogEntry
 from executions.runner.templating import format_value, render
-from integrations.crypto import REDACTED, SecretUnreadable, basic_auth_token, secret_decrypt, secret_redact
+from integrations.api_requests import (
+    REFUSED_ABSOLUTE_URL,
+    ApiRequest,
+    ApiRequestRefused,
+    ApiResult,
+    api_request_connect,
+    api_request_send,
+    api_request_target,
+)
 from integrations.models import ApiConnection
 from integrations.outbound import (
     OutboundBlocked,
@@ -44,7 +51,6 @@ from integrations.outbound import (
     OutboundResponse,
     OutboundTimeout,
     OutboundTooLarge,
-    outbound_request,
 )
 
 logger = logging.getLogger(__name__)
@@ -59,9 +65,6 @@ MAX_BODY_CHARS = 1_000_000
 MAX_URL_CHARS = 8192
 EXCERPT_CHARS = 500
 
-# Query parameter names whose values are masked in logs. Over-matching only hides a harmless value.
-SECRET_NAME_RE = re.compile(r"token|key|secret|passw|pwd|auth|sign|credential|session|jwt|^sig$|^code$", re.IGNORECASE)
-_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _ABSOLUTE_PREFIX_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*[/?#]")
 _INDEX_RE = re.compile(r"-?[0-9]+")
 # What a variable may hold where it lands in the scheme, host or port: a host name's characters.
@@ -79,7 +82,7 @@ ERROR_STATUS = "http_status"
 ERROR_INVALID_JSON = "invalid_json"
 ERROR_CONFIG = "invalid_config"
 ERROR_CONNECTION_UNAVAILABLE = "connection_unavailable"
-ERROR_ABSOLUTE_URL = "absolute_url_with_connection"
+ERROR_ABSOLUTE_URL = REFUSED_ABSOLUTE_URL
 ERROR_URL_HOST = "unsafe_url_host"
 ERROR_UNEXPECTED = "unexpected"
 ERROR_TIME_BUDGET = "time_budget"
@@ -104,24 +107,6 @@ class _NotSent(Exception):
         self.message = message
 
 
-@dataclass
-class _Request:
-    method: str
-    url: str = ""
-    headers: CaseInsensitiveDict = field(default_factory=CaseInsensitiveDict)
-    params: dict[str, str] = field(default_factory=dict)
-    body: str | None = None
-    timeout: float = DEFAULT_TIMEOUT
-    # Strings that must never reach the log: the connection's secret in every spelling it may take.
-    secrets: list[str] = field(default_factory=list)
-    secret_params: set[str] = field(default_factory=set)
-    sensitive_headers: set[str] = field(default_factory=set)
-
-    def display_url(self) -> str:
-        """The URL as sent (with its query), safe to log."""
-        return url_redact(_with_params(self.url, self.params), secrets=self.secrets, secret_params=self.secret_params)
-
-
 def http_node_call(
     session_id: str,
     node_id: str,
@@ -141,7 +126,7 @@ def http_node_call(
     answer whose mapping could be read; `failure` for anything else, with only `status` mapped
     when there was a response.
     """
-    request = _Request(method=str(data.get("method") or "GET").upper()[:16])
+    request = ApiRequest(method=str(data.get("method") or "GET").upper()[:16])
     try:
         _request_build(request, session_id, data, variables, chatbot_id=chatbot_id, idempotency_key=idempotency_key)
         if max_seconds is not None:
@@ -153,7 +138,7 @@ def http_node_call(
                 )
             request.timeout = min(request.timeout, max_seconds)
         handle, updates, log = _request_send(node_id, request, _mapping(data.get("mapping")))
-    except _NotSent as exc:
+    except (_NotSent, ApiRequestRefused) as exc:
         handle, updates, log = _unsent(node_id, request, f"not sent: {exc.message}", exc.kind)
     except Exception:
         # A bug, not a configuration problem: the flow goes on, and the traceback goes to our logs.
@@ -162,7 +147,7 @@ def http_node_call(
     return CallOutcome(handle=handle, updates=updates, log=log)
 
 
-def _unsent(node_id: str, request: _Request, outcome: str, kind: str) -> tuple[str, dict, LogEntry]:
+def _unsent(node_id: str, request: ApiRequest, outcome: str, kind: str) -> tuple[str, dict, LogEntry]:
     """The failure result of a request that got no response."""
     url = _display_url(request)
     message = f"{request.method} {url or '(no URL)'} → {outcome}"
@@ -170,7 +155,7 @@ def _unsent(node_id: str, request: _Request, outcome: str, kind: str) -> tuple[s
     return "failure", {}, _log(node_id, "warning", message, details)
 
 
-def _display_url(request: _Request) -> str:
+def _display_url(request: ApiRequest) -> str:
     try:
         return request.display_url()
     except Exception:  # only for logging; an unloggable URL must not hide the real problem
@@ -181,7 +166,7 @@ def _display_url(request: _Request) -> str:
 
 
 def _request_build(
-    request: _Request,
+    request: ApiRequest,
     session_id: str,
     data: Mapping[str, Any],
     variables: Mapping[str, Any],
@@ -195,29 +180,20 @@ def _request_build(
     if request.method not in METHODS:
         raise _NotSent(ERROR_CONFIG, "This HTTP method is not supported.")
     connection = _connection_for(session_id, data.get("connection"), chatbot_id=chatbot_id)
-    secret = _connection_secret(connection) if connection is not None else ""
-
-    if connection is not None:
-        request.secrets = _secret_spellings(connection, secret)
-    request.url = _url_render(str(data.get("url") or ""), variables, relative=connection is not None)
-    if connection is not None:
-        request.url = _url_join(connection.base_url, request.url)
-    if not request.url:
-        raise _NotSent(ERROR_CONFIG, "The URL is empty.")
-
     if idempotency_key:
         request.headers["Idempotency-Key"] = idempotency_key
     if connection is not None:
-        for name, value in (connection.headers or {}).items():
-            request.headers[str(name)] = str(value)
-            request.sensitive_headers.add(str(name))
+        api_request_connect(request, connection)
+    url = _url_render(str(data.get("url") or ""), variables, relative=connection is not None)
+    api_request_target(request, url)
+    if not request.url:
+        raise _NotSent(ERROR_CONFIG, "The URL is empty.")
+
     for name, value in _string_map(data.get("headers")):
         if name:
             # A header value cannot span lines; a visitor's multi-line answer becomes one line.
             request.headers[name] = " ".join(render(value, variables).splitlines()).strip()
     request.params = {name: render(value, variables) for name, value in _string_map(data.get("query")) if name}
-    if connection is not None:
-        _auth_apply(request, connection, secret)
 
     body_template = data.get("body")
     if isinstance(body_template, str) and body_template.strip():
@@ -256,65 +232,10 @@ def _connection_for(session_id: str, connection_id: Any, *, chatbot_id: int | No
         pk = int(connection_id)
     except (TypeError, ValueError):
         raise unavailable from None
-    try:
-        owner_filter = (
-            {"owner__chatbots__id": chatbot_id}
-            if chatbot_id is not None
-            else {"owner__chatbots__sessions__id": session_id}
-        )
-        connection = ApiConnection.objects.filter(pk=pk, **owner_filter).first()
-    except (ValueError, ValidationError):  # a session id that is not a UUID
-        connection = None
+    connection = selectors.api_connection_of_session(pk=pk, session_id=session_id, chatbot_id=chatbot_id)
     if connection is None:
         raise unavailable
     return connection
-
-
-def _connection_secret(connection: ApiConnection) -> str:
-    try:
-        return secret_decrypt(connection.secret_encrypted)
-    except SecretUnreadable:
-        raise _NotSent(ERROR_CONNECTION_UNAVAILABLE, "The API connection's secret cannot be read.") from None
-
-
-def _secret_spellings(connection: ApiConnection, secret: str) -> list[str]:
-    if not secret:
-        return []
-    spellings = {
-        secret,
-        quote(secret, safe=""),
-        quote(secret, safe="/"),
-        quote_plus(secret),
-        quote_plus(secret, safe="/"),
-        json.dumps(secret)[1:-1],
-    }
-    if connection.auth_type == ApiConnection.AuthType.BASIC:
-        spellings.add(basic_auth_token(connection.auth_name, secret))
-    # Longest first, so a spelling that contains another is replaced whole.
-    return sorted(spellings, key=len, reverse=True)
-
-
-def _auth_apply(request: _Request, connection: ApiConnection, secret: str) -> None:
-    """The connection's credentials, set last so a node's own headers or query cannot replace them."""
-    kind = connection.auth_type
-    if kind == ApiConnection.AuthType.BEARER:
-        request.headers["Authorization"] = f"Bearer {secret}"
-    elif kind == ApiConnection.AuthType.BASIC:
-        request.headers["Authorization"] = f"Basic {basic_auth_token(connection.auth_name, secret)}"
-    elif kind == ApiConnection.AuthType.HEADER and connection.auth_name:
-        request.headers[connection.auth_name] = secret
-        request.sensitive_headers.add(connection.auth_name)
-    elif kind == ApiConnection.AuthType.QUERY and connection.auth_name:
-        for name in [name for name in request.params if name.lower() == connection.auth_name.lower()]:
-            del request.params[name]
-        request.params[connection.auth_name] = secret
-        request.secret_params.add(connection.auth_name.lower())
-
-
-def _header_value(value: str) -> str:
-    """Non-ASCII header values go out as UTF-8 bytes. http.client writes a str header as latin-1
-    (and fails on anything outside it), so hand it the UTF-8 bytes spelled as latin-1."""
-    return value if value.isascii() else value.encode("utf-8").decode("latin-1")
 
 
 def _string_map(value: Any) -> Iterable[tuple[str, Any]]:
@@ -362,67 +283,6 @@ def _url_render(template: str, variables: Mapping[str, Any], *, relative: bool) 
     if len(url) > MAX_URL_CHARS:
         raise _NotSent(ERROR_CONFIG, "The URL is too long.")
     return url
-
-
-def _url_join(base_url: str, url: str) -> str:
-    """The connection's base URL with the node's relative URL appended. An absolute node URL is
-    refused, and so is any result on another origin than the base, so the connection's
-    credentials only ever go to the connection's own host."""
-    refused = _NotSent(
-        ERROR_ABSOLUTE_URL, "With an API connection, the URL must be a path relative to its base URL (start it with /)."
-    )
-    if url.startswith(("//", "\\", "/\\")) or _SCHEME_RE.match(url):
-        raise refused
-    joined = base_url.rstrip("/") + "/" + url.lstrip("/") if url else base_url
-    base_origin = _origin(base_url)
-    if base_origin is None or _origin(joined) != base_origin:
-        raise refused
-    return joined
-
-
-def _origin(url: str) -> tuple[str, str, int | None] | None:
-    """(scheme, host, port) as requests will see the URL once prepared, or None when it cannot."""
-    prepared = requests.models.PreparedRequest()
-    try:
-        prepared.prepare_url(url, None)
-        parts = urlsplit(prepared.url or "")
-        return parts.scheme.lower(), (parts.hostname or "").lower().rstrip("."), parts.port
-    except (requests.exceptions.RequestException, ValueError):
-        return None
-
-
-def _with_params(url: str, params: Mapping[str, str]) -> str:
-    if not params:
-        return url
-    prepared = requests.models.PreparedRequest()
-    try:
-        prepared.prepare_url(url, dict(params))
-    except (requests.exceptions.RequestException, ValueError):
-        return url
-    return prepared.url or url
-
-
-def url_redact(url: str, *, secrets: Iterable[str] = (), secret_params: Iterable[str] = ()) -> str:
-    """A URL safe for logs: userinfo and the values of secret-looking (or named) query parameters
-    become `***`, and every given secret is replaced wherever it appears."""
-    secret_params = {name.lower() for name in secret_params}
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return secret_redact(url, secrets)
-    netloc = parts.netloc
-    if "@" in netloc:
-        netloc = REDACTED + "@" + netloc.rpartition("@")[2]
-    pairs = []
-    for pair in parts.query.split("&") if parts.query else []:
-        name, has_value, _value = pair.partition("=")
-        decoded = unquote_plus(name)
-        if has_value and (decoded.lower() in secret_params or SECRET_NAME_RE.search(decoded)):
-            pairs.append(f"{name}={REDACTED}")
-        else:
-            pairs.append(pair)
-    redacted = urlunsplit((parts.scheme, netloc, parts.path, "&".join(pairs), parts.fragment))
-    return secret_redact(redacted, secrets)
 
 
 # --- Bodies -------------------------------------------------------------------------------------
@@ -554,22 +414,12 @@ def _is_body_path(path: str) -> bool:
     return path != "status" and not path.startswith("headers.")
 
 
-def _request_send(node_id: str, request: _Request, mapping: list[_MappingItem]) -> tuple[str, dict, LogEntry]:
+def _request_send(node_id: str, request: ApiRequest, mapping: list[_MappingItem]) -> tuple[str, dict, LogEntry]:
     details: dict[str, Any] = {"method": request.method, "url": request.display_url()}
-    started = time.monotonic()
-    try:
-        response = outbound_request(
-            request.method,
-            request.url,
-            headers={name: _header_value(value) for name, value in request.headers.items()},
-            params=request.params,
-            data=request.body,
-            timeout=request.timeout,
-            max_bytes=settings.OUTBOUND_MAX_RESPONSE_BYTES,
-            sensitive_headers=request.sensitive_headers,
-        )
-    except OutboundError as exc:
-        elapsed = int((time.monotonic() - started) * 1000)
+    result = api_request_send(request, max_bytes=settings.OUTBOUND_MAX_RESPONSE_BYTES)
+    response = result.response
+    if response is None:
+        exc, elapsed = result.error, result.elapsed_ms
         kind = next((kind for cls, kind in _OUTBOUND_ERROR_KINDS if isinstance(exc, cls)), ERROR_REQUEST)
         message = f"{request.method} {details['url']} → failed in {elapsed} ms: {exc.message}"
         details.update(status=None, duration_ms=elapsed, error=kind)
@@ -579,7 +429,7 @@ def _request_send(node_id: str, request: _Request, mapping: list[_MappingItem]) 
     message = f"{request.method} {details['url']} → {response.status} in {response.elapsed_ms} ms"
     status_updates = {item.variable: response.status for item in mapping if item.path == "status"}
     if not 200 <= response.status < 300:
-        return _failure(node_id, request, response, message, details, status_updates, ERROR_STATUS)
+        return _failure(node_id, result, message, details, status_updates, ERROR_STATUS)
 
     document: Any = None
     if any(_is_body_path(item.path) for item in mapping):
@@ -587,7 +437,7 @@ def _request_send(node_id: str, request: _Request, mapping: list[_MappingItem]) 
             document = response.json()
         except ValueError:
             message += ", but the response is not JSON"
-            return _failure(node_id, request, response, message, details, status_updates, ERROR_INVALID_JSON)
+            return _failure(node_id, result, message, details, status_updates, ERROR_INVALID_JSON)
 
     updates: dict[str, Any] = {}
     missing: list[str] = []
@@ -613,19 +463,17 @@ def _request_send(node_id: str, request: _Request, mapping: list[_MappingItem]) 
 
 def _failure(
     node_id: str,
-    request: _Request,
-    response: OutboundResponse,
+    result: ApiResult,
     message: str,
     details: dict[str, Any],
     status_updates: dict[str, Any],
     kind: str,
 ) -> tuple[str, dict, LogEntry]:
     details.update(error=kind, mapped=list(status_updates))
-    # Redacted before it is cut, so a secret at the cut cannot leave half of itself behind.
-    excerpt = secret_redact(response.text()[: EXCERPT_CHARS * 4], request.secrets)[:EXCERPT_CHARS]
+    excerpt = result.excerpt(EXCERPT_CHARS)
     if excerpt:
         details["response_excerpt"] = excerpt
-    return "failure", status_updates, _log(node_id, "warning", message, details, duration_ms=response.elapsed_ms)
+    return "failure", status_updates, _log(node_id, "warning", message, details, duration_ms=result.elapsed_ms)
 
 
 def _mapped_value(path: str, response: OutboundResponse, document: Any) -> tuple[bool, Any]:

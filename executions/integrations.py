@@ -13,14 +13,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 
 from executions.http_node import http_node_call
 from executions.runner.state import EmailComposer, LogEntry
 from executions.runner.templating import render
 
-__all__ = ["email_composer", "email_message", "http_node_call"]
+__all__ = ["email_composer", "http_node_call"]
 
 logger = logging.getLogger(__name__)
 
@@ -61,20 +60,6 @@ def email_composer(session_id: str, *, emails_sent: int = 0) -> EmailComposer:
             return _log(node_id, "error", "Email not sent: unexpected error.", {"error": "unexpected"}), None
 
     return compose
-
-
-def email_message(email: Mapping[str, Any]) -> EmailMessage:
-    """The message for a queued email ({to, subject, body, reply_to})."""
-    reply_to = email.get("reply_to") or ""
-    return EmailMessage(
-        subject=email.get("subject") or "",
-        body=email.get("body") or "",
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=list(email.get("to") or []),
-        reply_to=[reply_to] if reply_to else None,
-        # RFC 3834: keeps vacation responders from answering a bot.
-        headers={"Auto-Submitted": "auto-generated"},
-    )
 
 
 def _email_build(

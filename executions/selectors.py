@@ -1,15 +1,35 @@
-"""Reads of the owner's chat data: results, analytics, dashboards."""
+"""Reads of the owner's chat data, scoped to the owner: sessions, their messages, logs, answers
+and uploads; results, analytics, dashboards."""
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
+from uuid import UUID
 
-from django.db.models import Avg, Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.core.exceptions import ValidationError
+from django.db.models import (
+    Aggregate,
+    Avg,
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from authentication.models import User
 from chatbots.models import Chatbot, ChatbotVersion
-from executions.models import ChatMessage, ChatSession, InputReached, UserInput
+from executions.exceptions import SessionNotFound
+from executions.models import ChatMessage, ChatSession, ChatUpload, ExecutionLog, InputReached, UserInput
+from integrations.models import ApiConnection
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 
@@ -33,6 +53,40 @@ def sessions_with_unread(sessions: QuerySet) -> QuerySet:
             output_field=IntegerField(),
         )
     )
+
+
+def sessions_owned(*, user: User) -> QuerySet[ChatSession]:
+    """Sessions of the user's chatbots (previews included), each with `unread_count`; the
+    drafts they ran and their runner state are left unread."""
+    sessions = ChatSession.objects.filter(chatbot__owner=user).select_related("chatbot", "version")
+    return sessions_with_unread(sessions.defer("preview_snapshot", "state"))
+
+
+def sessions_owned_with_flows(*, user: User) -> QuerySet[ChatSession]:
+    """`sessions_owned`, each with its flow runs."""
+    return sessions_owned(user=user).prefetch_related("flow_executions")
+
+
+def session_transcript(session: ChatSession) -> QuerySet[ChatMessage]:
+    """The session's messages, oldest first."""
+    return ChatMessage.objects.filter(session=session).order_by("seq")
+
+
+def messages_owned(*, user: User) -> QuerySet[ChatMessage]:
+    return ChatMessage.objects.filter(session__chatbot__owner=user)
+
+
+def logs_owned(*, user: User) -> QuerySet[ExecutionLog]:
+    return ExecutionLog.objects.filter(session__chatbot__owner=user)
+
+
+def inputs_owned(*, user: User) -> QuerySet[UserInput]:
+    return UserInput.objects.filter(session__chatbot__owner=user)
+
+
+def upload_get_owned(*, user: User, pk: int) -> ChatUpload | None:
+    """A file a visitor uploaded in a session of the user's chatbots, or None."""
+    return ChatUpload.objects.filter(pk=pk, session__chatbot__owner=user).first()
 
 
 def sessions_unread(sessions: QuerySet, unread: bool) -> QuerySet:
@@ -178,10 +232,10 @@ def _input_order(chatbot: Chatbot) -> list[str]:
     ]
 
 
-def sessions_stats(sessions: QuerySet, **extra) -> dict:
+def sessions_stats(sessions: QuerySet, *, extra: Mapping[str, Aggregate] | None = None) -> dict:
     """Figures over `sessions`, in one query; `extra` adds aggregates to it under their names."""
     figures = sessions.aggregate(
-        **extra,
+        **(extra or {}),
         total=Count("id"),
         active=Count("id", filter=Q(status="active")),
         completed=Count("id", filter=Q(status="completed")),
@@ -202,15 +256,17 @@ def sessions_stats(sessions: QuerySet, **extra) -> dict:
     }
 
 
-def owner_dashboard(user) -> dict:
+def owner_dashboard(user: User) -> dict:
     now = timezone.now()
     sessions = ChatSession.objects.filter(chatbot__owner=user, is_preview=False)
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     stats = sessions_stats(
         sessions,
-        today=Count("id", filter=Q(started_at__gte=today)),
-        last_7_days=Count("id", filter=Q(started_at__gte=now - timedelta(days=7))),
-        last_30_days=Count("id", filter=Q(started_at__gte=now - timedelta(days=30))),
+        extra={
+            "today": Count("id", filter=Q(started_at__gte=today)),
+            "last_7_days": Count("id", filter=Q(started_at__gte=now - timedelta(days=7))),
+            "last_30_days": Count("id", filter=Q(started_at__gte=now - timedelta(days=30))),
+        },
     )
     busiest = (
         Chatbot.objects.filter(owner=user)
@@ -232,3 +288,34 @@ def owner_dashboard(user) -> dict:
         "chatbots": Chatbot.objects.filter(owner=user).count(),
         "busiest_chatbots": list(busiest),
     }
+
+
+def api_connection_of_session(*, pk: int, session_id: str, chatbot_id: int | None = None) -> ApiConnection | None:
+    """API connection `pk` if it belongs to the owner of the session's chatbot, in one query: by
+    the chatbot when known (a session's first turn runs before its row exists), else by the session."""
+    owner = (
+        {"owner__chatbots__id": chatbot_id} if chatbot_id is not None else {"owner__chatbots__sessions__id": session_id}
+    )
+    try:
+        return ApiConnection.objects.filter(pk=pk, **owner).first()
+    except (ValueError, ValidationError):  # a session id that is not a UUID
+        return None
+
+
+# --- A session, for the public chat ---------------------------------------------------------------
+
+
+def session_id_parse(session_id: str) -> UUID:
+    """A session id from a URL as a UUID; SessionNotFound when it is not one."""
+    try:
+        return UUID(str(session_id))
+    except ValueError as exc:
+        raise SessionNotFound("No such session.") from exc
+
+
+def session_get(session_id: str, *fields: str) -> ChatSession:
+    """The session with only `fields` loaded; raises SessionNotFound for unknown or malformed ids."""
+    session = ChatSession.objects.filter(pk=session_id_parse(session_id)).only(*fields).first()
+    if session is None:
+        raise SessionNotFound("No such session.")
+    return session

@@ -122,34 +122,3 @@ class DashboardSerializer(serializers.Serializer):
     average_duration_seconds = serializers.FloatField(allow_null=True)
     chatbots = serializers.IntegerField()
     busiest_chatbots = BusiestChatbotSerializer(many=True)
-
-
-class WebhookDeliverySerializer(serializers.ModelSerializer):
-    target = serializers.SerializerMethodField()
-
-    class Meta:
-        from executions.models import WebhookEvent
-
-        model = WebhookEvent
-        fields = [
-            "id",
-            "event_type",
-            "chatbot",
-            "webhook",
-            "integration",
-            "target",
-            "status",
-            "attempts",
-            "next_attempt_at",
-            "last_status_code",
-            "last_error",
-            "payload",
-            "created_at",
-            "delivered_at",
-        ]
-        read_only_fields = fields
-
-    def get_target(self, obj) -> str:
-        if obj.webhook_id:
-            return obj.webhook.url
-        return (obj.integration.config or {}).get("url", "") if obj.integration_id else ""

@@ -1,17 +1,30 @@
-from django.http import FileResponse
+from django.http import FileResponse, StreamingHttpResponse
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.schema import ERR_409, OWNER_ERRORS
-from config.viewsets import OwnedReadOnlyViewSet
+from chatbots.selectors import chatbots_owned
+from components import services as builder
+from config.contract import (
+    AnalyticsSerializer,
+    ChatStartSerializer,
+    ChatTurnSerializer,
+    DateRangeSerializer,
+    ResultRowSerializer,
+)
+from config.renderers import CSVRenderer
+from config.schema import ERR_409, ERR_429_USER, OWNER_ERRORS, PUBLISH_400
+from config.throttling import UserScopedRateThrottle
+from config.viewsets import OwnedQuerysetMixin, OwnedReadOnlyViewSet
 from executions import selectors, services
 from executions.filters import ChatSessionFilter
-from executions.models import ChatMessage, ChatSession, ChatUpload, ExecutionLog, UserInput, WebhookEvent
+from executions.models import ChatSession
 from executions.serializers import (
     ChatMessageSerializer,
     ChatSessionDetailSerializer,
@@ -20,10 +33,8 @@ from executions.serializers import (
     ExecutionLogSerializer,
     SessionStatsSerializer,
     UserInputSerializer,
-    WebhookDeliverySerializer,
 )
 from executions.transcripts import messages_mark_read
-from executions.webhooks import delivery_retry
 
 
 @extend_schema_view(
@@ -33,19 +44,16 @@ from executions.webhooks import delivery_retry
     ),
 )
 class ChatSessionViewSet(OwnedReadOnlyViewSet):
-    queryset = ChatSession.objects.select_related("chatbot", "version").defer("preview_snapshot", "state")
-    owner_field = "chatbot__owner"
+    selector = staticmethod(selectors.sessions_owned)
+    action_selectors = {
+        "retrieve": selectors.sessions_owned_with_flows,
+        "finish": selectors.sessions_owned_with_flows,
+    }
     lookup_value_regex = "[0-9a-fA-F-]{32,36}"
     serializer_class = ChatSessionSerializer
     filterset_class = ChatSessionFilter
     ordering_fields = ["started_at", "last_activity_at", "message_count", "duration"]
     ordering = ["-started_at"]
-
-    def get_queryset(self):
-        sessions = selectors.sessions_with_unread(super().get_queryset())
-        if self.action in ("retrieve", "finish"):
-            sessions = sessions.prefetch_related("flow_executions")
-        return sessions
 
     def get_serializer_class(self):
         return ChatSessionDetailSerializer if self.action == "retrieve" else ChatSessionSerializer
@@ -70,7 +78,7 @@ class ChatSessionViewSet(OwnedReadOnlyViewSet):
     def transcript(self, request, pk=None):
         session = self.get_object()
         messages_mark_read(session)
-        page = self.paginate_queryset(ChatMessage.objects.filter(session=session).order_by("seq"))
+        page = self.paginate_queryset(selectors.session_transcript(session))
         return self.get_paginated_response(ChatMessageSerializer(page, many=True).data)
 
     @extend_schema(summary="Figures over the (filtered) sessions", responses={200: SessionStatsSerializer})
@@ -81,7 +89,6 @@ class ChatSessionViewSet(OwnedReadOnlyViewSet):
 
 
 class SessionChildViewSet(OwnedReadOnlyViewSet):
-    owner_field = "session__chatbot__owner"
     lookup_value_regex = "[0-9]{1,18}"
 
 
@@ -89,7 +96,7 @@ class SessionChildViewSet(OwnedReadOnlyViewSet):
     list=extend_schema(summary="Messages of your sessions"), retrieve=extend_schema(summary="One message")
 )
 class ChatMessageViewSet(SessionChildViewSet):
-    queryset = ChatMessage.objects.all()
+    selector = staticmethod(selectors.messages_owned)
     serializer_class = ChatMessageSerializer
     filterset_fields = ["session", "sender", "type"]
     ordering_fields = ["created_at", "seq"]
@@ -100,7 +107,7 @@ class ChatMessageViewSet(SessionChildViewSet):
     list=extend_schema(summary="Runner logs of your sessions"), retrieve=extend_schema(summary="One log entry")
 )
 class ExecutionLogViewSet(SessionChildViewSet):
-    queryset = ExecutionLog.objects.all()
+    selector = staticmethod(selectors.logs_owned)
     serializer_class = ExecutionLogSerializer
     filterset_fields = ["session", "level", "node_id", "node_type"]
     search_fields = ["message"]
@@ -111,7 +118,7 @@ class ExecutionLogViewSet(SessionChildViewSet):
     list=extend_schema(summary="Answers given in your sessions"), retrieve=extend_schema(summary="One answer")
 )
 class UserInputViewSet(SessionChildViewSet):
-    queryset = UserInput.objects.all()
+    selector = staticmethod(selectors.inputs_owned)
     serializer_class = UserInputSerializer
     filterset_fields = ["session", "node_id", "variable", "is_valid"]
     ordering = ["-created_at"]
@@ -123,7 +130,7 @@ class UploadDownloadView(APIView):
         responses={(200, "application/octet-stream"): bytes, **OWNER_ERRORS},
     )
     def get(self, request, pk: int):
-        record = ChatUpload.objects.filter(pk=pk, session__chatbot__owner=request.user).first()
+        record = selectors.upload_get_owned(user=request.user, pk=pk)
         if record is None:
             raise NotFound()
         try:
@@ -137,33 +144,75 @@ class UploadDownloadView(APIView):
         return response
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Webhook deliveries of your chatbots, with status and attempts"),
-    retrieve=extend_schema(summary="One delivery", responses={200: WebhookDeliverySerializer, **OWNER_ERRORS}),
-)
-class WebhookDeliveryViewSet(OwnedReadOnlyViewSet):
-    queryset = WebhookEvent.objects.select_related("webhook", "integration")
-    owner_field = "chatbot__owner"
-    lookup_value_regex = "[0-9a-fA-F-]{32,36}"
-    serializer_class = WebhookDeliverySerializer
-    filterset_fields = ["status", "event_type", "chatbot", "webhook", "integration"]
-    ordering_fields = ["created_at", "next_attempt_at", "attempts"]
-    ordering = ["-created_at"]
-
-    @extend_schema(
-        summary="Re-queue a delivery now (a dead one starts its retries over)",
-        request=None,
-        responses={200: WebhookDeliverySerializer, **OWNER_ERRORS},
-    )
-    @action(detail=True, methods=["post"])
-    def retry(self, request, pk=None):
-        delivery = delivery_retry(self.get_object())
-        return Response(WebhookDeliverySerializer(delivery).data)
-
-
 class DashboardView(APIView):
     @extend_schema(
         summary="Your totals across all chatbots", responses={200: DashboardSerializer, 401: OWNER_ERRORS[401]}
     )
     def get(self, request):
         return Response(selectors.owner_dashboard(request.user), status=status.HTTP_200_OK)
+
+
+# --- A chatbot's preview, results and analytics: actions on /api/chatbots/{id}/ ---------------
+
+
+# Actions on one of your chatbots that run it or read its chats. Registered on the chatbots router
+# from executions/urls.py (as flows registers its routes), so chatbots imports nothing of executions.
+# (A comment, not a docstring: the schema would show a docstring as each operation's description.)
+@extend_schema(tags=["chatbots"])
+class ChatbotRuntimeViewSet(OwnedQuerysetMixin, viewsets.GenericViewSet):
+    selector = staticmethod(chatbots_owned)
+    filter_backends = []
+
+    def _date_range(self, request) -> dict:
+        params = DateRangeSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return params.validated_data
+
+    @extend_schema(
+        summary="Run the current draft as a preview session (kept out of results and analytics)",
+        request=ChatStartSerializer,
+        responses={201: ChatTurnSerializer, 400: PUBLISH_400, 429: ERR_429_USER, **OWNER_ERRORS},
+    )
+    @action(detail=True, methods=["post"], throttle_classes=[UserScopedRateThrottle], throttle_scope="preview")
+    def preview(self, request, pk=None):
+        chatbot = self.get_object()
+        serializer = ChatStartSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        snapshot = builder.chatbot_compile(chatbot)
+        turn = services.session_preview(chatbot, snapshot=snapshot, variables=serializer.validated_data["variables"])
+        return Response(turn, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="One row per session (previews excluded); ?format=csv streams a CSV",
+        parameters=[
+            OpenApiParameter("started_after", OpenApiTypes.DATETIME),
+            OpenApiParameter("started_before", OpenApiTypes.DATETIME),
+            OpenApiParameter("status", str, enum=["active", "completed", "failed", "expired"]),
+        ],
+        responses={200: ResultRowSerializer(many=True), (200, "text/csv"): OpenApiTypes.STR, **OWNER_ERRORS},
+    )
+    @action(detail=True, renderer_classes=[JSONRenderer, CSVRenderer])
+    def results(self, request, pk=None):
+        chatbot = self.get_object()
+        sessions = selectors.results_sessions(chatbot, **self._date_range(request))
+        if request.accepted_renderer.format == "csv":
+            response = StreamingHttpResponse(selectors.results_csv(chatbot, sessions), content_type="text/csv")
+            response["Content-Disposition"] = f'attachment; filename="results-{chatbot.pk}.csv"'
+            return response
+        page = self.paginate_queryset(sessions)
+        return self.get_paginated_response([selectors.result_row(s) for s in page])
+
+    @extend_schema(
+        summary="Starts, completions and per-input drop-off (previews excluded)",
+        parameters=[
+            OpenApiParameter("started_after", OpenApiTypes.DATETIME),
+            OpenApiParameter("started_before", OpenApiTypes.DATETIME),
+        ],
+        responses={200: AnalyticsSerializer, **OWNER_ERRORS},
+    )
+    @action(detail=True)
+    def analytics(self, request, pk=None):
+        chatbot = self.get_object()
+        dates = self._date_range(request)
+        dates.pop("status", None)
+        return Response(selectors.chatbot_analytics(chatbot, **dates))

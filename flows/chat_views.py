@@ -40,7 +40,7 @@ from config.exceptions import api_exception_handler
 from config.parsers import SafeJSONParser, SafeMultiPartParser
 from config.schema import ERR_400, ERR_403_ORIGIN, ERR_404, ERR_409, ERR_410, ERR_429
 from config.throttling import IPScopedRateThrottle
-from executions import services, uploads
+from executions import services
 from flows.serializers import ChatbotProfileSerializer
 
 REPLY_409 = OpenApiResponse(
@@ -204,7 +204,7 @@ class ChatUploadView(PublicChatView):
     def post(self, request, session_id: str):
         serializer = ChatUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        record = uploads.upload_create(
+        record = services.upload_create(
             session_id, upload=serializer.validated_data["file"], origin=self._origin(request)
         )
         body = {

@@ -1,8 +1,10 @@
 from django.db import transaction
 
+from authentication.models import User
 from chatbots.models import Chatbot
+from config.unset import UNSET, Unset, changes_apply
 from flows.exceptions import MainFlowDeletionError
-from flows.models import Flow
+from flows.models import Flow, FlowTemplate
 
 
 @transaction.atomic
@@ -38,3 +40,48 @@ def flow_make_main(flow: Flow) -> Flow:
     chatbot.main_flow = flow
     chatbot.save(update_fields=["main_flow", "updated_at"])
     return flow
+
+
+@transaction.atomic
+def flow_template_create(
+    *,
+    owner: User,
+    name: str,
+    graph: dict,
+    description: str = "",
+    category: str = FlowTemplate.Category.OTHER,
+    tags: list[str] | None = None,
+    is_public: bool = False,
+) -> FlowTemplate:
+    """Save a template of `owner`'s; `graph` is already checked (components' template_graph_check)."""
+    template = FlowTemplate(
+        owner=owner,
+        name=name,
+        description=description,
+        category=category,
+        tags=list(tags or []),
+        is_public=is_public,
+        graph=graph,
+    )
+    template.full_clean()
+    template.save()
+    return template
+
+
+@transaction.atomic
+def flow_template_update(
+    template: FlowTemplate,
+    *,
+    name: str | Unset = UNSET,
+    description: str | Unset = UNSET,
+    category: str | Unset = UNSET,
+    tags: list[str] | Unset = UNSET,
+    is_public: bool | Unset = UNSET,
+    graph: dict | Unset = UNSET,
+) -> FlowTemplate:
+    """Change what is given of a template (its owner's); a `graph` is already checked."""
+    changes = {"name": name, "description": description, "category": category, "tags": tags, "is_public": is_public}
+    changes_apply(template, {**changes, "graph": graph})
+    template.full_clean()
+    template.save()
+    return template

@@ -1,13 +1,12 @@
-from django.db.models import Count, F
-
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 
 from chatbots.models import Chatbot
+from chatbots.selectors import chatbot_get_owned
 
 # Upward calls (a view may call a higher app's service): the draft graph belongs to components; the URLs live here.
 from components import services as builder
@@ -16,10 +15,9 @@ from components.validation import graph_report
 from config.filters import FilterBackend
 from config.schema import ERR_400, ERR_409, OWNER_ERRORS, WRITE_ERRORS
 from config.viewsets import OwnedModelViewSet, OwnedReadOnlyViewSet
-from flows import services
+from flows import selectors, services
 from flows.filters import FlowExecutionFilter, FlowTemplateFilter
-from flows.models import Flow, FlowExecution, FlowTemplate
-from flows.selectors import flow_templates_owned, flow_templates_usable
+from flows.models import Flow
 from flows.serializers import (
     FlowCloneSerializer,
     FlowCreateSerializer,
@@ -40,9 +38,9 @@ from flows.serializers import (
     retrieve=extend_schema(summary="One flow", responses={200: FlowSerializer, **OWNER_ERRORS}),
 )
 class FlowViewSet(OwnedModelViewSet):
-    queryset = Flow.objects.annotate(node_count=Count("nodes"))
-    owner_field = "chatbot__owner"
-    parent_lookups = {"chatbot_pk": "chatbot_id"}
+    selector = staticmethod(selectors.flows_of_chatbot)
+    selector_kwargs = {"chatbot_pk": "chatbot_id"}
+    action_selectors = {"templates": selectors.flow_templates_catalog_first}
     serializer_class = FlowSerializer
     search_fields = ["name", "description"]
     ordering_fields = ["name", "created_at", "updated_at"]
@@ -51,14 +49,7 @@ class FlowViewSet(OwnedModelViewSet):
     filterset_class = None  # the templates action sets its own
 
     def _chatbot(self) -> Chatbot:
-        return self.get_parent(Chatbot, "chatbot_pk")
-
-    def get_queryset(self):
-        if self.action != "templates":
-            return super().get_queryset()
-        if not self.request.user.is_authenticated:
-            return FlowTemplate.objects.none()
-        return flow_templates_usable(self.request.user).order_by(F("owner").asc(nulls_first=True), "name", "id")
+        return self.get_parent(chatbot_get_owned, "chatbot_pk")
 
     def list(self, request, *args, **kwargs):
         self._chatbot()
@@ -80,7 +71,7 @@ class FlowViewSet(OwnedModelViewSet):
         data = dict(serializer.validated_data)
         template_id = data.pop("template", None)
         if template_id is not None:
-            template = flow_templates_usable(request.user).filter(pk=template_id).first()
+            template = selectors.flow_template_get_usable(user=request.user, pk=template_id)
             if template is None:
                 raise ValidationError({"template": "No such template."})
             flow = builder.flow_from_template(template, chatbot=chatbot, name=data["name"])
@@ -117,7 +108,7 @@ class FlowViewSet(OwnedModelViewSet):
     @action(detail=True, methods=["post", "get"])
     def validate(self, request, chatbot_pk=None, pk=None):
         flow = self.get_object()
-        flow_ids = set(Flow.objects.filter(chatbot_id=flow.chatbot_id).values_list("pk", flat=True))
+        flow_ids = selectors.flow_ids_of_chatbot(chatbot_id=flow.chatbot_id)
         return Response(graph_report(graph_load(flow), chatbot_flow_ids=flow_ids))
 
     @extend_schema(
@@ -149,7 +140,6 @@ class FlowViewSet(OwnedModelViewSet):
     )
     @action(
         detail=False,
-        queryset=FlowTemplate.objects.none(),  # what get_queryset returns for this action
         filterset_class=FlowTemplateFilter,
         filter_backends=[FilterBackend, SearchFilter],
         search_fields=["name", "description"],
@@ -191,7 +181,13 @@ class FlowViewSet(OwnedModelViewSet):
     destroy=extend_schema(summary="Delete one of your templates", responses={204: None, **OWNER_ERRORS}),
 )
 class FlowTemplateViewSet(OwnedModelViewSet):
-    queryset = FlowTemplate.objects.all()
+    # Everyone reads and uses the shared templates; only the owner changes or deletes one.
+    selector = staticmethod(selectors.flow_templates_owned)
+    action_selectors = {
+        "list": selectors.flow_templates_usable,
+        "retrieve": selectors.flow_templates_usable,
+        "use": selectors.flow_templates_usable,
+    }
     serializer_class = FlowTemplateSerializer
     filterset_class = FlowTemplateFilter
     search_fields = ["name", "description"]
@@ -199,14 +195,9 @@ class FlowTemplateViewSet(OwnedModelViewSet):
     ordering = ["name"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
-    def get_queryset(self):
-        if self.action in ("list", "retrieve", "use"):
-            return flow_templates_usable(self.request.user)
-        return flow_templates_owned(self.request.user)
-
     def _graph_from(self, data: dict) -> dict:
         if "flow" in data:
-            flow = Flow.objects.filter(pk=data.pop("flow"), chatbot__owner=self.request.user).first()
+            flow = selectors.flow_get_owned(user=self.request.user, pk=data.pop("flow"))
             if flow is None:
                 raise ValidationError({"flow": "No such flow."})
             return builder.template_graph_check(graph_load(flow).as_dict())
@@ -222,7 +213,7 @@ class FlowTemplateViewSet(OwnedModelViewSet):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         graph = self._graph_from(data)
-        template = FlowTemplate.objects.create(owner=request.user, graph=graph, **data)
+        template = services.flow_template_create(owner=request.user, graph=graph, **data)
         return Response(
             FlowTemplateSerializer(template, context={"request": request}).data, status=status.HTTP_201_CREATED
         )
@@ -238,10 +229,8 @@ class FlowTemplateViewSet(OwnedModelViewSet):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         if "graph" in data or "flow" in data:
-            template.graph = self._graph_from(data)
-        for name, value in data.items():
-            setattr(template, name, value)
-        template.save()
+            data["graph"] = self._graph_from(data)
+        template = services.flow_template_update(template, **data)
         return Response(FlowTemplateSerializer(template, context={"request": request}).data)
 
     @extend_schema(
@@ -254,11 +243,11 @@ class FlowTemplateViewSet(OwnedModelViewSet):
         template = self.get_object()
         serializer = TemplateUseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        chatbot = Chatbot.objects.filter(pk=serializer.validated_data["chatbot"], owner=request.user).first()
+        chatbot = chatbot_get_owned(user=request.user, pk=serializer.validated_data["chatbot"])
         if chatbot is None:
             raise ValidationError({"chatbot": "No such chatbot."})
         flow = builder.flow_from_template(template, chatbot=chatbot, name=serializer.validated_data.get("name"))
-        flow = Flow.objects.annotate(node_count=Count("nodes")).get(pk=flow.pk)
+        flow = selectors.flows_owned(user=request.user).get(pk=flow.pk)
         return Response(FlowSerializer(flow).data, status=status.HTTP_201_CREATED)
 
 
@@ -275,22 +264,15 @@ class FlowExecutionViewSet(OwnedReadOnlyViewSet):
     """Read-only: the runner records a run each time a session enters the flow (its start for
     the main flow, a flow_link for the others)."""
 
-    queryset = FlowExecution.objects.select_related("session__version")
-    owner_field = "session__chatbot__owner"
-    parent_lookups = {"chatbot_pk": "session__chatbot_id"}
+    selector = staticmethod(selectors.flow_runs_owned)
+    selector_kwargs = {"chatbot_pk": "chatbot_id", "flow_pk": "flow_id"}
     filterset_class = FlowExecutionFilter
     ordering_fields = ["started_at", "ended_at"]
     ordering = ["-started_at", "-id"]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return FlowExecution.objects.none()
-        flow = Flow.objects.filter(
-            pk=self.kwargs["flow_pk"], chatbot_id=self.kwargs["chatbot_pk"], chatbot__owner=self.request.user
-        ).first()
-        if flow is None:
-            raise NotFound()
-        return super().get_queryset().filter(flow_key=str(flow.pk))
+    def list(self, request, *args, **kwargs):
+        self.get_parent(selectors.flow_get_owned, "flow_pk", chatbot_id=self.kwargs["chatbot_pk"])
+        return super().list(request, *args, **kwargs)
 
     def get_serializer_class(self):
         return FlowExecutionDetailSerializer if self.action == "retrieve" else FlowExecutionSerializer

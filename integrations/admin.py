@@ -12,7 +12,16 @@ from jsonschema.exceptions import SchemaError
 from config.admin import ReadOnlyAdmin, add_service_errors, timestamps
 from integrations import services
 from integrations.crypto import secret_encrypt
-from integrations.models import ApiConnection, Integration, IntegrationLog, IntegrationTemplate, Webhook
+from integrations.models import (
+    ApiConnection,
+    Integration,
+    IntegrationLog,
+    IntegrationTemplate,
+    OutboxEvent,
+    OutgoingEmail,
+    Webhook,
+    WebhookEvent,
+)
 
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
@@ -199,4 +208,54 @@ class IntegrationLogAdmin(ReadOnlyAdmin):
         ("Request", {"fields": ["method", "url"]}),
         ("Outcome", {"fields": ["status_code", "success", "duration_ms", "error", "response_excerpt"]}),
         timestamps("created_at"),
+    ]
+
+
+# --- Outgoing traffic: events, deliveries (a failed one can be retried from here), emails ----------
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(ReadOnlyAdmin):
+    list_display = ["type", "chatbot", "created_at", "dispatched_at"]
+    list_filter = ["type", "created_at"]
+    search_fields = ["id", "chatbot__name"]
+    fieldsets = [
+        ("Identity", {"fields": ["id", "chatbot", "type"]}),
+        ("Content", {"fields": ["data"]}),
+        timestamps("created_at", "dispatched_at"),
+    ]
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnlyAdmin):
+    list_display = ["id", "event_type", "webhook", "integration", "status", "attempts", "next_attempt_at"]
+    list_filter = ["status", "event_type", "created_at"]
+    search_fields = ["id", "last_error"]
+    actions = ["retry"]
+    fieldsets = [
+        ("Identity", {"fields": ["id", "event", "chatbot", "webhook", "integration", "event_type"]}),
+        ("Content", {"fields": ["payload"]}),
+        ("State", {"fields": ["status", "attempts", "next_attempt_at", "last_status_code", "last_error"]}),
+        ("Lease", {"fields": ["claim_token", "locked_until"], "classes": ("collapse",)}),
+        timestamps("created_at", "delivered_at"),
+    ]
+
+    @admin.action(description="Retry now (a dead delivery starts its retries over)")
+    def retry(self, request, queryset):
+        for delivery in queryset:
+            services.delivery_retry(delivery)
+        messages.success(request, f"{queryset.count()} deliveries queued.")
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(ReadOnlyAdmin):
+    list_display = ["subject", "session", "status", "attempts", "next_attempt_at", "sent_at"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["id", "subject", "last_error", "session__id"]
+    fieldsets = [
+        ("Identity", {"fields": ["id", "session", "node_id"]}),
+        ("Content", {"fields": ["to", "subject", "body", "reply_to"]}),
+        ("State", {"fields": ["status", "attempts", "next_attempt_at", "last_error"]}),
+        ("Lease", {"fields": ["claim_token", "locked_until"], "classes": ("collapse",)}),
+        timestamps("created_at", "sent_at"),
     ]

@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 
@@ -122,9 +124,7 @@ class IntegrationLog(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     webhook = models.ForeignKey(Webhook, null=True, blank=True, on_delete=models.SET_NULL, related_name="logs")
     integration = models.ForeignKey(Integration, null=True, blank=True, on_delete=models.SET_NULL, related_name="logs")
-    delivery = models.ForeignKey(
-        "executions.WebhookEvent", null=True, blank=True, on_delete=models.SET_NULL, related_name="logs"
-    )
+    delivery = models.ForeignKey("WebhookEvent", null=True, blank=True, on_delete=models.SET_NULL, related_name="logs")
     method = models.CharField(max_length=8, default="POST")
     url = models.CharField(max_length=2048)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -140,3 +140,104 @@ class IntegrationLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.url} {self.status_code}"
+
+
+# --- Outgoing traffic waiting to leave: events and their deliveries, emails -----------------------
+
+
+class OutboxEvent(models.Model):
+    """A domain event (session.started, input.received, session.completed, chatbot.published),
+    written in the same transaction as what caused it. The delivery worker fans it out to the
+    subscribed webhooks and integrations (WebhookEvent rows), outside any chat turn."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    chatbot = models.ForeignKey("chatbots.Chatbot", on_delete=models.CASCADE, related_name="outbox_events")
+    type = models.CharField(max_length=40)
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=models.Q(dispatched_at__isnull=True), name="outbox_undispatched"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.id}"
+
+
+class WebhookEvent(models.Model):
+    """One delivery of an event to one webhook or integration: the retry unit.
+
+    Its id is the X-Webhook-Id header (the same on every retry, so receivers can dedupe). A
+    worker claims it with a lease (`claim_token`, `locked_until`): a worker that dies
+    mid-delivery loses nothing, the row is claimed again when the lease runs out.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        DEAD = "dead", "Dead (retries exhausted)"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    event = models.ForeignKey(OutboxEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries")
+    chatbot = models.ForeignKey("chatbots.Chatbot", on_delete=models.CASCADE, related_name="webhook_deliveries")
+    webhook = models.ForeignKey(Webhook, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries")
+    integration = models.ForeignKey(
+        Integration, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event_type = models.CharField(max_length=40)
+    payload = models.JSONField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claim_token = models.UUIDField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} → {self.webhook or self.integration} ({self.status})"
+
+
+class OutgoingEmail(models.Model):
+    """An email a `send_email` node composed, queued with the turn that composed it and sent
+    by the delivery worker after that turn committed (never inside a turn), with retries.
+    Claimed under a lease like a webhook delivery (`claim_token`, `locked_until`)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        DEAD = "dead", "Dead (retries exhausted)"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    session = models.ForeignKey("executions.ChatSession", on_delete=models.CASCADE, related_name="emails")
+    node_id = models.CharField(max_length=100, blank=True, default="")
+    to = models.JSONField(default=list)
+    subject = models.CharField(max_length=500, blank=True, default="")
+    body = models.TextField(blank=True, default="")
+    reply_to = models.CharField(max_length=320, blank=True, default="")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claim_token = models.UUIDField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outgoingemail_due")]
+
+    def __str__(self) -> str:
+        return f"{self.subject or '(no subject)'} → {len(self.to)} recipient(s) ({self.status})"

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from chatbots.models import Chatbot
+from chatbots.selectors import chatbots_owned
 from config.fields import BoundedJSONField, IdField
 from integrations.models import (
     EVENT_CHOICES,
@@ -9,6 +10,7 @@ from integrations.models import (
     IntegrationLog,
     IntegrationTemplate,
     Webhook,
+    WebhookEvent,
 )
 
 EVENT_LIST = serializers.ListField(child=serializers.ChoiceField(choices=EVENT_CHOICES), min_length=1, max_length=4)
@@ -19,7 +21,7 @@ class OwnedChatbotField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         request = self.context.get("request")
-        return Chatbot.objects.filter(owner=request.user) if request else Chatbot.objects.none()
+        return chatbots_owned(user=request.user) if request else Chatbot.objects.none()
 
 
 class ApiConnectionSerializer(serializers.ModelSerializer):
@@ -152,3 +154,32 @@ class IntegrationLogSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    target = serializers.SerializerMethodField()
+
+    class Meta:
+        model = WebhookEvent
+        fields = [
+            "id",
+            "event_type",
+            "chatbot",
+            "webhook",
+            "integration",
+            "target",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "last_status_code",
+            "last_error",
+            "payload",
+            "created_at",
+            "delivered_at",
+        ]
+        read_only_fields = fields
+
+    def get_target(self, obj) -> str:
+        if obj.webhook_id:
+            return obj.webhook.url
+        return (obj.integration.config or {}).get("url", "") if obj.integration_id else ""

@@ -2,14 +2,31 @@
 
 import secrets
 import time
+from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
 
 from jsonschema import Draft202012Validator
 
+from authentication.models import User
+from chatbots.models import Chatbot
 from config.jsonschema_errors import schema_errors
-from integrations.crypto import basic_auth_token, secret_decrypt, secret_encrypt, secret_mask, secret_redact
+from config.unset import UNSET, Unset, changes_apply
+from integrations.api_requests import (
+    REFUSED_CONNECTION_UNAVAILABLE,
+    ApiRequest,
+    ApiRequestRefused,
+    ApiResult,
+    api_request_connect,
+    api_request_send,
+    api_request_target,
+    api_result,
+)
+from integrations.crypto import secret_decrypt, secret_encrypt, secret_mask
 from integrations.models import (
     EVENT_CHOICES,
     ApiConnection,
@@ -17,9 +34,11 @@ from integrations.models import (
     IntegrationLog,
     IntegrationTemplate,
     Webhook,
+    WebhookEvent,
 )
-from integrations.outbound import OutboundBlocked, OutboundError, outbound_check_url, outbound_request
+from integrations.outbound import OutboundBlocked, outbound_check_url
 from integrations.signing import send_signed
+from integrations.worker import deliveries_kick
 
 EVENTS = tuple(value for value, _ in EVENT_CHOICES)
 EXCERPT_CHARS = 1000
@@ -39,14 +58,14 @@ def _check_events(events: list[str]) -> list[str]:
     return sorted(set(events), key=EVENTS.index)
 
 
-def _check_chatbot(owner, chatbot):
+def _check_chatbot(owner: User, chatbot: Chatbot | None) -> None:
     if chatbot is not None and chatbot.owner_id != owner.pk:
         raise ValidationError({"chatbot": "No such chatbot."})
 
 
-def _save_changes(obj, fields: dict):
-    for name, value in fields.items():
-        setattr(obj, name, value)
+def _save_changes(obj: Model, fields: dict[str, Any]) -> Model:
+    """Set the `fields` given (not UNSET), then full_clean and save."""
+    changes_apply(obj, fields)
     obj.full_clean()
     obj.save()
     return obj
@@ -80,8 +99,19 @@ def api_connection_check(connection: ApiConnection) -> None:
 
 
 @transaction.atomic
-def api_connection_create(owner, *, secret: str | None = None, **fields) -> ApiConnection:
-    connection = ApiConnection(owner=owner, **fields)
+def api_connection_create(
+    owner: User,
+    *,
+    name: str,
+    base_url: str,
+    auth_type: str = ApiConnection.AuthType.NONE,
+    auth_name: str = "",
+    headers: dict[str, str] | None = None,
+    secret: str | None = None,
+) -> ApiConnection:
+    connection = ApiConnection(
+        owner=owner, name=name, base_url=base_url, auth_type=auth_type, auth_name=auth_name, headers=headers or {}
+    )
     api_connection_set_secret(connection, secret)
     api_connection_check(connection)
     connection.save()
@@ -89,9 +119,21 @@ def api_connection_create(owner, *, secret: str | None = None, **fields) -> ApiC
 
 
 @transaction.atomic
-def api_connection_update(connection: ApiConnection, *, secret: str | None = None, **fields) -> ApiConnection:
-    for name, value in fields.items():
-        setattr(connection, name, value)
+def api_connection_update(
+    connection: ApiConnection,
+    *,
+    name: str | Unset = UNSET,
+    base_url: str | Unset = UNSET,
+    auth_type: str | Unset = UNSET,
+    auth_name: str | Unset = UNSET,
+    headers: dict[str, str] | Unset = UNSET,
+    secret: str | None = None,
+) -> ApiConnection:
+    """Change what is given; `secret` None keeps the stored one."""
+    changes_apply(
+        connection,
+        {"name": name, "base_url": base_url, "auth_type": auth_type, "auth_name": auth_name, "headers": headers},
+    )
     api_connection_set_secret(connection, secret)
     api_connection_check(connection)
     connection.save()
@@ -101,7 +143,7 @@ def api_connection_update(connection: ApiConnection, *, secret: str | None = Non
 # --- Webhooks ---------------------------------------------------------------------------------
 
 
-def subscription_check(owner, *, url: str, events: list[str], chatbot=None) -> list[str]:
+def subscription_check(owner: User, *, url: str, events: list[str], chatbot: Chatbot | None = None) -> list[str]:
     """Check what a webhook subscribes with (a URL the outbound guard allows, known events, one
     of the owner's chatbots or all of them); returns the events, deduplicated and in order.
     Raises ValidationError naming the field."""
@@ -118,7 +160,15 @@ def webhook_secret_new(webhook: Webhook) -> str:
 
 
 @transaction.atomic
-def webhook_create(owner, *, url: str, events: list[str], chatbot=None, name: str = "", is_active: bool = True):
+def webhook_create(
+    owner: User,
+    *,
+    url: str,
+    events: list[str],
+    chatbot: Chatbot | None = None,
+    name: str = "",
+    is_active: bool = True,
+) -> tuple[Webhook, str]:
     """Returns (webhook, signing secret): the secret is shown this once."""
     events = subscription_check(owner, url=url, events=events, chatbot=chatbot)
     webhook = Webhook(
@@ -136,14 +186,24 @@ def webhook_create(owner, *, url: str, events: list[str], chatbot=None, name: st
 
 
 @transaction.atomic
-def webhook_update(webhook: Webhook, **fields) -> Webhook:
-    if "url" in fields:
-        _check_url(fields["url"])
-    if "events" in fields:
-        fields["events"] = _check_events(fields["events"])
-    if "chatbot" in fields:
-        _check_chatbot(webhook.owner, fields["chatbot"])
-    return _save_changes(webhook, fields)
+def webhook_update(
+    webhook: Webhook,
+    *,
+    url: str | Unset = UNSET,
+    events: list[str] | Unset = UNSET,
+    chatbot: Chatbot | Unset | None = UNSET,
+    name: str | Unset = UNSET,
+    is_active: bool | Unset = UNSET,
+) -> Webhook:
+    """Change what is given (`chatbot` None: every chatbot of the owner)."""
+    if url is not UNSET:
+        _check_url(url)
+    if events is not UNSET:
+        events = _check_events(events)
+    if chatbot is not UNSET:
+        _check_chatbot(webhook.owner, chatbot)
+    changes = {"url": url, "events": events, "chatbot": chatbot, "name": name, "is_active": is_active}
+    return _save_changes(webhook, changes)
 
 
 def webhook_rotate_secret(webhook: Webhook) -> str:
@@ -167,13 +227,13 @@ def integration_config_check(template: IntegrationTemplate, config: dict) -> dic
 
 @transaction.atomic
 def integration_create(
-    owner,
+    owner: User,
     *,
     template: IntegrationTemplate,
     name: str,
     config: dict,
     events: list[str],
-    chatbot=None,
+    chatbot: Chatbot | None = None,
     is_active: bool = True,
 ) -> Integration:
     _check_chatbot(owner, chatbot)
@@ -193,18 +253,28 @@ def integration_create(
 
 
 @transaction.atomic
-def integration_update(integration: Integration, **fields) -> Integration:
-    if "config" in fields:
-        fields["config"] = integration_config_check(integration.template, fields["config"])
-    if "events" in fields:
-        fields["events"] = _check_events(fields["events"])
-    if "chatbot" in fields:
-        _check_chatbot(integration.owner, fields["chatbot"])
-    return _save_changes(integration, fields)
+def integration_update(
+    integration: Integration,
+    *,
+    name: str | Unset = UNSET,
+    config: dict | Unset = UNSET,
+    events: list[str] | Unset = UNSET,
+    chatbot: Chatbot | Unset | None = UNSET,
+    is_active: bool | Unset = UNSET,
+) -> Integration:
+    """Change what is given (`chatbot` None: every chatbot of the owner); the preset stays."""
+    if config is not UNSET:
+        config = integration_config_check(integration.template, config)
+    if events is not UNSET:
+        events = _check_events(events)
+    if chatbot is not UNSET:
+        _check_chatbot(integration.owner, chatbot)
+    changes = {"name": name, "config": config, "events": events, "chatbot": chatbot, "is_active": is_active}
+    return _save_changes(integration, changes)
 
 
 @transaction.atomic
-def integrations_bulk_action(owner, *, action: str, ids: list[int]) -> int:
+def integrations_bulk_action(owner: User, *, action: str, ids: list[int]) -> int:
     """activate / deactivate / delete several of the owner's integrations; returns how many."""
     targets = Integration.objects.filter(owner=owner, pk__in=ids)
     if action == "delete":
@@ -216,19 +286,22 @@ def integrations_bulk_action(owner, *, action: str, ids: list[int]) -> int:
 # --- Test sends ---------------------------------------------------------------------------------
 
 
-def _send_logged(owner, send, *, kind, url, method="POST", hidden=(), **targets) -> dict:
-    """Run `send()` (one outbound request), record it in IntegrationLog and return what the
-    owner sees: status, timing, a body excerpt and headers, with `hidden` secrets masked."""
-    started = time.monotonic()
-    try:
-        response = send()
-    except OutboundError as exc:
-        response, error, duration = None, f"{type(exc).__name__}: {exc}", int((time.monotonic() - started) * 1000)
-    else:
-        error, duration = "", response.elapsed_ms
-    hidden = list(hidden)
+def _send_logged(
+    owner: User,
+    result: ApiResult,
+    *,
+    kind: str,
+    url: str,
+    method: str = "POST",
+    webhook: Webhook | None = None,
+    integration: Integration | None = None,
+) -> dict:
+    """Record a test send in IntegrationLog and return what the owner sees: status, timing, a
+    body excerpt and headers, the secret redacted."""
+    response = result.response
+    error = f"{type(result.error).__name__}: {result.error}" if result.error is not None else ""
     status = response.status if response is not None else None
-    excerpt = secret_redact(response.text()[:EXCERPT_CHARS], hidden) if response is not None else ""
+    excerpt = result.excerpt(EXCERPT_CHARS)
     success = response is not None and 200 <= status < 300
     IntegrationLog.objects.create(
         owner=owner,
@@ -237,18 +310,19 @@ def _send_logged(owner, send, *, kind, url, method="POST", hidden=(), **targets)
         method=method,
         status_code=status,
         success=success,
-        duration_ms=duration,
+        duration_ms=result.elapsed_ms,
         error=error[:500],
         response_excerpt=excerpt,
-        **targets,
+        webhook=webhook,
+        integration=integration,
     )
     return {
         "success": success,
         "status_code": status,
-        "duration_ms": duration,
+        "duration_ms": result.elapsed_ms,
         "error": error,
         "response_excerpt": excerpt,
-        "headers": {k: secret_redact(v, hidden) for k, v in response.headers.items()} if response is not None else {},
+        "headers": result.headers(),
     }
 
 
@@ -265,16 +339,29 @@ def sample_event(event_type: str = "session.completed") -> dict:
     }
 
 
-def webhook_test_send(owner, *, url: str, secret: str = "", event_type: str = "session.completed", **targets) -> dict:
+def webhook_test_send(
+    owner: User,
+    *,
+    url: str,
+    secret: str = "",
+    event_type: str = "session.completed",
+    webhook: Webhook | None = None,
+    integration: Integration | None = None,
+) -> dict:
     """Send a signed sample event to `url` now; returns status and timing (and logs it)."""
     _check_url(url)
     payload = sample_event(event_type)
+    result = api_result(
+        ApiRequest(method="POST", url=url),
+        lambda: send_signed(url, secret=secret, delivery_id=payload["id"], event_type=event_type, payload=payload),
+    )
     return _send_logged(
         owner,
-        lambda: send_signed(url, secret=secret, delivery_id=payload["id"], event_type=event_type, payload=payload),
+        result,
         kind=IntegrationLog.Kind.TEST,
         url=url,
-        **targets,
+        webhook=webhook,
+        integration=integration,
     )
 
 
@@ -294,44 +381,53 @@ def integration_test(integration: Integration) -> dict:
 
 
 def api_test(
-    owner, *, method: str, url: str, headers: dict, query: dict, body: str, connection=None, timeout: float = 10
+    owner: User,
+    *,
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    query: dict[str, str],
+    body: str,
+    connection: ApiConnection | None = None,
+    timeout: float = 10,
 ) -> dict:
-    """One request through the guard (a connection adds its base URL and auth); returns
+    """One request through the guard, sent as the `http_request` node sends it (a connection adds
+    its base URL and credentials, which never follow a redirect to another origin); returns
     status, headers and a body excerpt. The connection's secret never appears in what is
-    returned or logged, even when the server echoes it."""
-    request_headers, params, hidden = dict(headers), dict(query), []
-    target = url
-    if connection is not None:
-        if url.startswith(("http://", "https://")):
-            raise ValidationError({"url": "With a connection, give a path relative to its base URL."})
-        target = connection.base_url.rstrip("/") + "/" + url.lstrip("/") if url else connection.base_url
-        request_headers = {**connection.headers, **request_headers}
-        secret = secret_decrypt(connection.secret_encrypted)
-        hidden.append(secret)
-        kind = connection.auth_type
-        if kind == ApiConnection.AuthType.BEARER:
-            request_headers["Authorization"] = f"Bearer {secret}"
-        elif kind == ApiConnection.AuthType.HEADER:
-            request_headers[connection.auth_name] = secret
-        elif kind == ApiConnection.AuthType.QUERY:
-            params[connection.auth_name] = secret
-        elif kind == ApiConnection.AuthType.BASIC:
-            token = basic_auth_token(connection.auth_name, secret)
-            request_headers["Authorization"] = f"Basic {token}"
-            hidden.append(token)
-    _check_url(target)
+    returned or logged, even when the server echoes it. Raises ValidationError for a URL the
+    guard refuses or, with a connection, one that is not a path under its base URL."""
+    request = ApiRequest(method=method, timeout=timeout)
+    try:
+        if connection is not None:
+            api_request_connect(request, connection)
+        api_request_target(request, url)
+    except ApiRequestRefused as exc:
+        field = "connection" if exc.kind == REFUSED_CONNECTION_UNAVAILABLE else "url"
+        raise ValidationError({field: exc.message}) from exc
+    _check_url(request.url)
+    request.headers.update(headers)
+    request.params = dict(query)
+    request.body = body.encode() if body else None
     return _send_logged(
         owner,
-        lambda: outbound_request(
-            method,
-            target,
-            headers=request_headers,
-            params=params,
-            data=body.encode() if body else None,
-            timeout=timeout,
-        ),
+        api_request_send(request),
         kind=IntegrationLog.Kind.API_TEST,
-        url=target,
+        url=request.display_url(),
         method=method,
-        hidden=hidden,
     )
+
+
+# --- Deliveries ------------------------------------------------------------------------------------
+
+
+def delivery_retry(delivery: WebhookEvent) -> WebhookEvent:
+    """Re-queue a delivery now; a dead one starts its retries over."""
+    delivery.status = WebhookEvent.Status.PENDING
+    delivery.next_attempt_at = timezone.now()
+    delivery.claim_token = None
+    delivery.locked_until = None
+    if delivery.attempts > len(settings.WEBHOOK_RETRY_DELAYS):
+        delivery.attempts = 0
+    delivery.save(update_fields=["status", "next_attempt_at", "claim_token", "locked_until", "attempts"])
+    deliveries_kick(urgent=True)
+    return delivery

@@ -9,8 +9,7 @@ from rest_framework.viewsets import ReadOnlyModelViewSet
 from config.schema import ERR_400, ERR_429_USER, OWNER_ERRORS, WRITE_ERRORS
 from config.throttling import UserScopedRateThrottle
 from config.viewsets import OwnedModelViewSet, OwnedReadOnlyViewSet
-from integrations import services
-from integrations.models import ApiConnection, Integration, IntegrationLog, IntegrationTemplate, Webhook
+from integrations import selectors, services
 from integrations.serializers import (
     ApiConnectionSerializer,
     BulkActionSerializer,
@@ -23,6 +22,7 @@ from integrations.serializers import (
     TestResultSerializer,
     TestWebhookSerializer,
     WebhookCreatedSerializer,
+    WebhookDeliverySerializer,
     WebhookSerializer,
 )
 
@@ -42,7 +42,7 @@ TEST_THROTTLE = {"throttle_classes": [UserScopedRateThrottle], "throttle_scope":
     destroy=extend_schema(summary="Delete an API connection", responses={204: None, **OWNER_ERRORS}),
 )
 class ApiConnectionViewSet(OwnedModelViewSet):
-    queryset = ApiConnection.objects.all()
+    selector = staticmethod(selectors.api_connections_owned)
     serializer_class = ApiConnectionSerializer
     http_method_names = WRITE_METHODS
     search_fields = ["name", "base_url"]
@@ -76,7 +76,7 @@ class ApiConnectionViewSet(OwnedModelViewSet):
     destroy=extend_schema(summary="Delete a webhook", responses={204: None, **OWNER_ERRORS}),
 )
 class WebhookViewSet(OwnedModelViewSet):
-    queryset = Webhook.objects.all()
+    selector = staticmethod(selectors.webhooks_owned)
     serializer_class = WebhookSerializer
     http_method_names = WRITE_METHODS
     filterset_fields = ["chatbot", "is_active"]
@@ -121,7 +121,7 @@ class WebhookViewSet(OwnedModelViewSet):
     retrieve=extend_schema(summary="One preset"),
 )
 class IntegrationTemplateViewSet(ReadOnlyModelViewSet):
-    queryset = IntegrationTemplate.objects.all()
+    queryset = selectors.integration_templates()
     serializer_class = IntegrationTemplateSerializer
     lookup_field = "slug"
     pagination_class = None
@@ -140,7 +140,7 @@ class IntegrationTemplateViewSet(ReadOnlyModelViewSet):
     destroy=extend_schema(summary="Delete an integration", responses={204: None, **OWNER_ERRORS}),
 )
 class IntegrationViewSet(OwnedModelViewSet):
-    queryset = Integration.objects.select_related("template")
+    selector = staticmethod(selectors.integrations_owned)
     serializer_class = IntegrationSerializer
     http_method_names = WRITE_METHODS
     filterset_fields = ["chatbot", "is_active", "template__slug"]
@@ -202,7 +202,7 @@ class LegacyIntegrationViewSet(IntegrationViewSet):
     list=extend_schema(summary="Outbound attempts: deliveries and tests"), retrieve=extend_schema(summary="One attempt")
 )
 class IntegrationLogViewSet(OwnedReadOnlyViewSet):
-    queryset = IntegrationLog.objects.all()
+    selector = staticmethod(selectors.integration_logs_owned)
     serializer_class = IntegrationLogSerializer
     filterset_fields = ["kind", "webhook", "integration", "success"]
     ordering = ["-created_at"]
@@ -241,9 +241,32 @@ class TestApiView(APIView):
         data = dict(serializer.validated_data)
         connection = None
         if "connection" in data:
-            connection = ApiConnection.objects.filter(pk=data.pop("connection"), owner=request.user).first()
+            connection = selectors.api_connection_get_owned(user=request.user, pk=data.pop("connection"))
             if connection is None:
                 raise ValidationError({"connection": "No such API connection."})
         elif not data["url"]:
             raise ValidationError({"url": "Give a URL (or a connection)."})
         return Response(services.api_test(request.user, connection=connection, **data))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Webhook deliveries of your chatbots, with status and attempts"),
+    retrieve=extend_schema(summary="One delivery", responses={200: WebhookDeliverySerializer, **OWNER_ERRORS}),
+)
+class WebhookDeliveryViewSet(OwnedReadOnlyViewSet):
+    selector = staticmethod(selectors.webhook_deliveries_owned)
+    lookup_value_regex = "[0-9a-fA-F-]{32,36}"
+    serializer_class = WebhookDeliverySerializer
+    filterset_fields = ["status", "event_type", "chatbot", "webhook", "integration"]
+    ordering_fields = ["created_at", "next_attempt_at", "attempts"]
+    ordering = ["-created_at"]
+
+    @extend_schema(
+        summary="Re-queue a delivery now (a dead one starts its retries over)",
+        request=None,
+        responses={200: WebhookDeliverySerializer, **OWNER_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        delivery = services.delivery_retry(self.get_object())
+        return Response(WebhookDeliverySerializer(delivery).data)

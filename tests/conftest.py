@@ -68,3 +68,13 @@ def pytest_sessionstart(session):
         if name:
             for suffix in ("", "-wal", "-shm", "-journal"):
                 Path(f"{name}{suffix}").unlink(missing_ok=True)
+
+
+def pytest_runtest_setup(item):
+    # `requires_postgres` (declared in pyproject.toml): the behaviour needs PostgreSQL's row
+    # locks (SELECT ... FOR UPDATE SKIP LOCKED); SQLite locks the whole database instead.
+    if item.get_closest_marker("requires_postgres"):
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            pytest.skip("needs PostgreSQL row locks")

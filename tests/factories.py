@@ -137,9 +137,10 @@ def loop_graph(filler: int) -> dict:
     return {"nodes": nodes, "edges": edges, "variables": [{"name": "x", "default": None}]}
 
 
-def linked_flows_bot(owner):
+def linked_flows_bot(owner, main_graph=None):
     """A published bot whose main flow (start -> link -> bye "Thanks, {{email}}" -> end) runs a
-    second flow, "Ask email" (start -> email input), through a flow_link; `sub_flow` is that flow."""
+    second flow, "Ask email" (start -> email input), through a flow_link; `sub_flow` is that flow.
+    `main_graph(sub_flow_id)` gives another main flow (its flow_link names that id)."""
     from components.graph import GraphDraft, graph_save
     from components.services import chatbot_publish, flow_create
 
@@ -153,9 +154,12 @@ def linked_flows_bot(owner):
             variables=[{"name": "email", "default": None}],
         ),
     )
+    main = main_graph(sub.pk) if main_graph else None
     graph_save(
         bot.main_flow,
-        GraphDraft(
+        GraphDraft(**main)
+        if main
+        else GraphDraft(
             nodes=[
                 node("start", "start"),
                 node("link", "flow_link", flow=sub.pk),

@@ -5,11 +5,12 @@ import fcntl
 import os
 import threading
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 import pytest
 
-from executions.models import OutboxEvent
+from config.db.sqlite3 import base as sqlite_backend
+from integrations.models import OutboxEvent
 from tests.factories import ChatbotFactory
 
 pytestmark = [
@@ -74,4 +75,69 @@ def test_concurrent_transactions_from_many_threads_all_commit():
         thread.join()
     assert errors == []
     assert OutboxEvent.objects.count() == 120
+    assert _queue_is_free()
+
+
+def _hold_queue() -> int:
+    fd = os.open(f"{connection.settings_dict['NAME']}-writers.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def test_a_stuck_transaction_holds_the_queue_no_longer_than_the_busy_timeout(monkeypatch):
+    # The turn of a transaction that outlives the busy timeout goes to the next writer, which
+    # then waits on SQLite's own lock and fails as SQLite would: "database is locked", not a hang.
+    monkeypatch.setattr(sqlite_backend, "WATCH_SECONDS", 0.05)
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "timeout", 0.3)
+    connection.close()  # reconnect with the short busy timeout
+    holding, release, errors = threading.Event(), threading.Event(), []
+
+    def stuck() -> None:
+        try:
+            with transaction.atomic():
+                ChatbotFactory()
+                holding.set()
+                release.wait(20)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=stuck)
+    thread.start()
+    try:
+        assert holding.wait(20)
+        with pytest.raises(OperationalError, match="database is locked"), transaction.atomic():
+            ChatbotFactory()
+    finally:
+        release.set()
+        thread.join(20)
+    assert errors == []
+    assert _queue_is_free()
+    with transaction.atomic():
+        ChatbotFactory()
+    assert _queue_is_free()
+
+
+def test_a_writer_that_waited_for_the_queue_gets_it_when_the_holder_lets_go():
+    holder = _hold_queue()
+    written = threading.Event()
+
+    def write() -> None:
+        try:
+            with transaction.atomic():
+                ChatbotFactory()
+            written.set()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    try:
+        assert not written.wait(0.3)  # waiting in the queue
+    finally:
+        fcntl.flock(holder, fcntl.LOCK_UN)
+        os.close(holder)
+    thread.join(20)
+    assert written.is_set()
     assert _queue_is_free()

@@ -9,7 +9,7 @@ from authentication.api_tokens.serializers import (
     ApiTokenCreateSerializer,
     ApiTokenSerializer,
 )
-from authentication.models import ApiToken
+from authentication.selectors import api_tokens_owned
 from config.schema import DETAIL, ERR_400, ERR_401, ERR_404
 from config.viewsets import OwnedQuerysetMixin
 
@@ -41,8 +41,7 @@ class ApiTokenViewSet(
 ):
     """API tokens cannot manage API tokens (403): only a signed-in user (JWT) can."""
 
-    queryset = ApiToken.objects.all()
-    owner_field = "user"
+    selector = staticmethod(api_tokens_owned)
     serializer_class = ApiTokenSerializer
     permission_classes = [permissions.IsAuthenticated, NotByApiToken]
 

@@ -1,6 +1,13 @@
-from authentication.models import OAuthIdentity
+from django.db.models import QuerySet
+
+from authentication.models import OAuthIdentity, User
 
 
-def identity_can_unlink(user) -> bool:
+def identities_owned(*, user: User) -> QuerySet[OAuthIdentity]:
+    """The provider accounts the user signs in with."""
+    return OAuthIdentity.objects.filter(user=user)
+
+
+def identity_can_unlink(user: User) -> bool:
     """Whether the account keeps a way to sign in after losing one identity."""
-    return user.has_usable_password() or OAuthIdentity.objects.filter(user=user).count() > 1
+    return user.has_usable_password() or identities_owned(user=user).count() > 1

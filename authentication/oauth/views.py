@@ -11,10 +11,9 @@ from rest_framework.views import APIView
 
 from authentication.api_tokens.auth import JWT_ONLY_AUTH, NotByApiToken
 from authentication.exceptions import SignInRefused
-from authentication.models import OAuthIdentity
 from authentication.oauth import services
 from authentication.oauth.providers import Provider, provider_get, providers_enabled
-from authentication.oauth.selectors import identity_can_unlink
+from authentication.oauth.selectors import identities_owned, identity_can_unlink
 from authentication.oauth.serializers import (
     ExchangeResponseSerializer,
     ExchangeSerializer,
@@ -201,8 +200,7 @@ class ExchangeView(PublicSignInView):
 )
 @extend_schema(tags=["auth"])
 class IdentityViewSet(OwnedQuerysetMixin, mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
-    queryset = OAuthIdentity.objects.all()
-    owner_field = "user"
+    selector = staticmethod(identities_owned)
     serializer_class = IdentitySerializer
     # One identity per provider: the list is short.
     pagination_class = None

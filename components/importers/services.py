@@ -9,6 +9,7 @@ from django.db import transaction
 
 from rest_framework.exceptions import ValidationError as FieldErrors
 
+from authentication.models import User
 from chatbots.models import Chatbot
 from chatbots.options import options_clean
 from components.exceptions import GraphValidationError, ImportRefused
@@ -62,7 +63,7 @@ def _checked_graphs(plan: ImportPlan) -> list[GraphDraft]:
 
 
 @transaction.atomic
-def chatbot_import(owner, *, document: Any) -> tuple[Chatbot, dict]:
+def chatbot_import(owner: User, *, document: Any) -> tuple[Chatbot, dict]:
     """Create a draft chatbot from `document` and return it with the import report
     (`{source, source_version, warnings, renamed_variables, left_out}`).
 

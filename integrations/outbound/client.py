@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from email.message import Message
 from json import loads as json_loads
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import quote_plus, unquote_plus, urljoin, urlsplit, urlunsplit
 
 from django.conf import settings
 
@@ -83,6 +83,7 @@ def outbound_request(
     timeout: float = 10.0,
     max_bytes: int | None = None,
     sensitive_headers: Collection[str] = (),
+    origin_params: Mapping[str, str] | None = None,
 ) -> OutboundResponse:
     """Send one HTTP request through the SSRF guard and return the whole (capped) response.
 
@@ -91,7 +92,10 @@ def outbound_request(
     address unless the host is in OUTBOUND_ALLOWED_HOSTS, and a connection pinned to the checked address.
     `timeout` (clamped to 30 s) bounds each read and the whole call; the connect timeout is
     OUTBOUND_CONNECT_TIMEOUT. Headers in `sensitive_headers`, Authorization and Cookie are dropped when
-    a redirect changes origin. A caller's Host header is ignored. Non-2xx statuses are returned.
+    a redirect changes origin. `origin_params` (query parameters, such as an API key) go with every hop
+    that stays on the first request's origin; from the first hop that leaves it on, parameters of those
+    names are removed from every URL, whatever the redirect said. A caller's Host header is ignored.
+    Non-2xx statuses are returned.
 
     Raises OutboundBlocked, OutboundTimeout, OutboundTooLarge or OutboundConnectionError, all
     subclasses of OutboundError. Raises ValueError for arguments no caller should pass (non-positive
@@ -130,7 +134,12 @@ def outbound_request(
     merged_headers.pop("Host", None)
     try:
         request = requests.Request(
-            method, url, headers=dict(merged_headers), params=dict(params or {}), data=data, json=json
+            method,
+            url,
+            headers=dict(merged_headers),
+            params={**(params or {}), **(origin_params or {})},
+            data=data,
+            json=json,
         ).prepare()
     except requests.exceptions.InvalidHeader as exc:
         raise OutboundBlocked("A request header is not valid.") from exc
@@ -148,6 +157,7 @@ def outbound_request(
             read_timeout=read_timeout,
             limit=limit,
             drop_on_origin_change=drop_on_origin_change,
+            origin_params=dict(origin_params or {}),
             started=started,
         )
     finally:
@@ -184,10 +194,12 @@ def _send_following_redirects(
     read_timeout: float,
     limit: int,
     drop_on_origin_change: frozenset[str],
+    origin_params: dict[str, str],
     started: float,
 ) -> OutboundResponse:
     max_redirects = settings.OUTBOUND_MAX_REDIRECTS
     redirects = 0
+    left_origin = False
     while True:
         route = _check_hop(request, watchdog)
         adapter = PinnedAdapter(route, watchdog)
@@ -210,7 +222,11 @@ def _send_following_redirects(
         redirects += 1
         if redirects > max_redirects:
             raise OutboundBlocked("Too many redirects.")
-        request = _redirect_request(request, response.status_code, location, drop_on_origin_change)
+        previous = request
+        request = _redirect_request(previous, response.status_code, location, drop_on_origin_change)
+        left_origin = left_origin or target_parse(previous.url or "").origin != target_parse(request.url or "").origin
+        if origin_params:
+            request.url = _query_with(request.url or "", {} if left_origin else origin_params, origin_params)
 
 
 def _send(
@@ -305,3 +321,14 @@ def _redirect_request(
         for name in [name for name in request.headers if name.lower() in drop_on_origin_change]:
             del request.headers[name]
     return request
+
+
+def _query_with(url: str, params: Mapping[str, str], names: Collection[str]) -> str:
+    """`url` without any query parameter named in `names` (in any case), then with `params`."""
+    parts = urlsplit(url)
+    drop = {name.lower() for name in names}
+    pairs = [
+        pair for pair in parts.query.split("&") if pair and unquote_plus(pair.partition("=")[0]).lower() not in drop
+    ]
+    pairs += [f"{quote_plus(name)}={quote_plus(value)}" for name, value in params.items()]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "&".join(pairs), parts.fragment))

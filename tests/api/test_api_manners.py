@@ -8,6 +8,8 @@ from rest_framework.test import APIClient
 
 from config.middleware import ApiErrorMiddleware
 from config.views import csrf_failure
+from executions.models import ChatMessage
+from tests.factories import published_bot
 
 pytestmark = pytest.mark.django_db
 
@@ -250,3 +252,33 @@ def test_a_filter_or_page_size_given_empty_or_of_the_wrong_type_is_400(auth_clie
     response = auth_client.get(f"/api/executions/sessions/?{query}")
     assert response.status_code == 400
     assert query.split("=")[0] in response.json()
+
+
+@pytest.mark.parametrize(
+    "body",
+    ['{"username": "a\\u0000b", "password": "x"}', '{"a\\u0000": 1}', '[["\\u0000"]]', '"\\u0000"'],
+    ids=["value", "key", "nested", "alone"],
+)
+def test_a_null_character_anywhere_in_a_json_body_is_400(api_client, body):
+    response = api_client.generic("POST", "/api/auth/login/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert "NUL characters" in response.json()["detail"]
+
+
+def test_a_null_character_in_a_chat_answer_is_400_and_stores_nothing(api_client, user):
+    bot = published_bot(owner=user)
+    session_id = api_client.post(f"/api/flows/public/{bot.public_id}/start/", {}, format="json").json()["session_id"]
+    before = ChatMessage.objects.filter(session_id=session_id).count()
+    reply = f"/api/flows/public/sessions/{session_id}/reply/"
+    response = api_client.generic("POST", reply, '{"value": "a\\u0000b"}', content_type="application/json")
+    assert response.status_code == 400
+    assert ChatMessage.objects.filter(session_id=session_id).count() == before
+    start = f"/api/flows/public/{bot.public_id}/start/"
+    response = api_client.generic("POST", start, '{"variables": {"name": "\\u0000"}}', content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_a_literal_backslash_u0000_is_ordinary_text(api_client):
+    body = json.dumps({"username": "a\\u0000b", "password": "x"})
+    response = api_client.generic("POST", "/api/auth/login/", body, content_type="application/json")
+    assert response.status_code == 401

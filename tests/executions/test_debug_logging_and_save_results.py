@@ -10,8 +10,9 @@ from django.utils import timezone
 
 import pytest
 
-from executions.models import ChatMessage, ChatSession, ExecutionLog, OutgoingEmail, UserInput
-from executions.webhooks import deliver_due
+from executions.models import ChatMessage, ChatSession, ExecutionLog, UserInput
+from integrations.delivery import deliver_due
+from integrations.models import OutgoingEmail
 from tests.factories import edge, form_graph, node, published_bot
 
 pytestmark = pytest.mark.django_db

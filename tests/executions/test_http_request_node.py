@@ -17,6 +17,7 @@ from components.catalog import COMPONENT_TYPES
 from executions import http_node
 from executions.integrations import http_node_call
 from executions.models import ChatSession, ExecutionLog
+from integrations import api_requests
 from integrations.crypto import secret_encrypt
 from integrations.models import ApiConnection
 from tests.factories import edge, node, published_bot
@@ -266,7 +267,7 @@ def test_the_timeout_comes_from_the_config_clamped_to_30_seconds(server, monkeyp
         seen.update(kwargs)
         raise http_node.OutboundTimeout()
 
-    monkeypatch.setattr(http_node, "outbound_request", fake_request)
+    monkeypatch.setattr(api_requests, "outbound_request", fake_request)
     call({"url": server.url_for("/"), "timeout": configured})
     assert seen["timeout"] == used
 
@@ -324,7 +325,7 @@ def test_an_unexpected_exception_becomes_failure_and_never_escapes(server, monke
     def broken(*args, **kwargs):
         raise RuntimeError("bug with secret detail")
 
-    monkeypatch.setattr(http_node, "outbound_request", broken)
+    monkeypatch.setattr(api_requests, "outbound_request", broken)
     handle, updates, log = call({"url": server.url_for("/")})
     assert (handle, updates) == ("failure", {})
     assert log.level == "warning"

@@ -12,9 +12,10 @@ import pytest
 
 from components.catalog import COMPONENT_TYPES
 from executions import hotpath, services
-from executions.integrations import email_composer, email_message
-from executions.models import ChatSession, ExecutionLog, OutgoingEmail
-from executions.webhooks import deliver_due
+from executions.integrations import email_composer
+from executions.models import ChatSession, ExecutionLog
+from integrations.delivery import deliver_due, email_message
+from integrations.models import OutgoingEmail
 from tests.factories import edge, node, published_bot
 
 pytestmark = pytest.mark.django_db

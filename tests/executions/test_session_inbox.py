@@ -8,9 +8,10 @@ from django.utils import timezone
 
 import pytest
 
-from executions import webhooks
-from executions.models import ChatMessage, OutboxEvent
+from executions.models import ChatMessage
 from flows.models import FlowExecution
+from integrations import delivery as webhooks
+from integrations.models import OutboxEvent
 from tests.executions.test_results_and_analytics import play
 from tests.factories import ChatbotFactory, linked_flows_bot, published_bot
 

@@ -15,6 +15,7 @@ from werkzeug import Request, Response
 
 from executions import services
 from executions.models import ChatMessage, ChatSession, ExecutionLog
+from executions.services import chat
 from tests.factories import UserFactory, edge, node, published_bot
 from tests.roundtrips import count_round_trips
 
@@ -201,13 +202,13 @@ class Crash(BaseException):
 
 
 def crash_after_the_call(monkeypatch) -> None:
-    real = services.http_node_call
+    real = chat.http_node_call
 
     def call_then_die(*args, **kwargs):
         real(*args, **kwargs)
         raise Crash()
 
-    monkeypatch.setattr(services, "http_node_call", call_then_die)
+    monkeypatch.setattr(chat, "http_node_call", call_then_die)
 
 
 def expire_the_lease(session_id: str) -> None:
@@ -393,14 +394,14 @@ def test_a_reply_and_a_start_take_at_most_three_round_trips_including_the_thrott
 def test_a_reply_computed_while_the_owner_finishes_the_session_is_not_stored(api_client, monkeypatch):
     bot = published_bot(graph=echo_graph())
     session_id = start(api_client, bot)["session_id"]
-    real = services.run_reply
+    real = chat.run_reply
 
     def finished_meanwhile(*args, **kwargs):
         result = real(*args, **kwargs)
         services.session_finish(ChatSession.objects.get(pk=session_id))
         return result
 
-    monkeypatch.setattr(services, "run_reply", finished_meanwhile)
+    monkeypatch.setattr(chat, "run_reply", finished_meanwhile)
     response = reply(api_client, session_id, "too late")
     assert response.status_code == 409
     session = ChatSession.objects.get(pk=session_id)

@@ -6,7 +6,7 @@ from collections import OrderedDict
 
 import pytest
 
-from executions import services
+from executions.services import snapshots as services
 from flows.models import Flow
 from tests.factories import ChatbotFactory, edge, node, published_bot
 

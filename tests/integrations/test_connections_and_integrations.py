@@ -6,7 +6,7 @@ from django.db import connection
 import pytest
 from cryptography.fernet import Fernet
 
-from executions import webhooks
+from integrations import delivery as webhooks
 from integrations.crypto import secret_decrypt
 from integrations.models import ApiConnection, Integration, IntegrationLog
 from tests.executions.test_results_and_analytics import play

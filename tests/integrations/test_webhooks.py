@@ -9,10 +9,9 @@ import pytest
 from werkzeug import Response
 
 import components.services
-from executions import webhooks
-from executions.models import OutboxEvent, WebhookEvent
+from integrations import delivery as webhooks
 from integrations.crypto import secret_decrypt
-from integrations.models import IntegrationLog, Webhook
+from integrations.models import IntegrationLog, OutboxEvent, Webhook, WebhookEvent
 from integrations.signing import signature_verify
 from tests.executions.test_results_and_analytics import play
 from tests.factories import published_bot
@@ -270,7 +269,7 @@ def test_deliver_webhooks_command_once(auth_client, api_client, target, bot):
 
 
 def test_celery_task_delivers_due_webhooks(auth_client, api_client, target, bot):
-    from executions.tasks import deliver_due_webhooks
+    from integrations.tasks import deliver_due_webhooks
 
     _create(auth_client, target, events=["session.started"])
     target.expect_request("/hook").respond_with_data("ok")

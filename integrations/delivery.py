@@ -10,26 +10,38 @@ mail server, with retries. Never inside a chat turn.
 3. `delivery_attempt` POSTs through the guarded client, logs the attempt (IntegrationLog), and
    marks the delivery delivered, or schedules the next retry, or dead.
 4. `email_attempt` sends a queued email (OutgoingEmail, claimed like a delivery) through
-   Django's email backend and marks it sent, or schedules the next retry, or dead; the
-   session's log says when it was sent or given up.
+   Django's email backend and marks it sent, or schedules the next retry, or dead; once it is
+   sent or given up, `email_settled` tells whoever keeps the session's log (executions).
+
+`deliver_due` runs all four once; who runs it (a worker command, Celery, a thread) is
+`integrations.worker`'s business.
 """
 
 import logging
-import threading
 import time
 import uuid
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
+from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from executions.integrations import email_message
-from executions.models import ExecutionLog, OutboxEvent, OutgoingEmail, WebhookEvent
 from integrations.crypto import SecretUnreadable, secret_decrypt
-from integrations.models import Integration, IntegrationLog, IntegrationTemplate, Webhook
+from integrations.models import (
+    Integration,
+    IntegrationLog,
+    IntegrationTemplate,
+    OutboxEvent,
+    OutgoingEmail,
+    Webhook,
+    WebhookEvent,
+)
 from integrations.outbound import OutboundError
+from integrations.signals import email_settled
 from integrations.signing import send_signed
 
 logger = logging.getLogger(__name__)
@@ -124,6 +136,11 @@ def outbox_dispatch(*, limit: int = 200) -> int:
 def deliveries_claim(*, limit: int = 50, now=None) -> list[tuple]:
     """Claim due webhook deliveries for this worker; returns (id, claim token) pairs."""
     return _claim(WebhookEvent, limit=limit, now=now)
+
+
+def emails_claim(*, limit: int = 50, now=None) -> list[tuple]:
+    """Claim due queued emails for this worker; returns (id, claim token) pairs."""
+    return _claim(OutgoingEmail, limit=limit, now=now)
 
 
 def _claim(model, *, limit: int, now=None) -> list[tuple]:
@@ -263,32 +280,36 @@ def email_attempt(email_id, claim_token) -> str | None:
     )
     if not error:
         changes["sent_at"] = now
-    recipients = len(email.to)
-    plural = "s" if recipients != 1 else ""
     with transaction.atomic():
         updated = OutgoingEmail.objects.filter(pk=email.pk, claim_token=claim_token).update(
             attempts=attempts, last_error=error[:500], claim_token=None, locked_until=None, **changes
         )
         status = changes.get("status")
         if updated and status:
-            sent = status == OutgoingEmail.Status.SENT
-            ExecutionLog.objects.create(
-                session_id=email.session_id,
-                node_id=email.node_id,
-                node_type="send_email",
-                level="info" if sent else "error",
-                message=(
-                    f"Email sent to {recipients} recipient{plural}."
-                    if sent
-                    else f"Email not sent: the mail server refused or failed {attempts} times ({error})."
-                ),
-                details={"recipient_count": recipients, "attempts": attempts, **({"error": error} if error else {})},
+            email_settled.send(
+                sender=OutgoingEmail,
+                email=email,
+                sent=status == OutgoingEmail.Status.SENT,
+                attempts=attempts,
+                error=error,
             )
     if not updated:
         return None
-    if changes.get("status") and not email.session.save_results and email.session.status != "active":
-        OutgoingEmail.objects.filter(pk=email.pk).delete()  # the session keeps no results: nor its emails
     return changes.get("status", OutgoingEmail.Status.PENDING)
+
+
+def email_message(email: Mapping[str, Any]) -> EmailMessage:
+    """The message for a queued email ({to, subject, body, reply_to})."""
+    reply_to = email.get("reply_to") or ""
+    return EmailMessage(
+        subject=email.get("subject") or "",
+        body=email.get("body") or "",
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=list(email.get("to") or []),
+        reply_to=[reply_to] if reply_to else None,
+        # RFC 3834: keeps vacation responders from answering a bot.
+        headers={"Auto-Submitted": "auto-generated"},
+    )
 
 
 def deliver_due(*, limit: int = 50) -> int:
@@ -298,7 +319,7 @@ def deliver_due(*, limit: int = 50) -> int:
     made = 0
     for kind, claim, attempt in (
         ("Webhook delivery", deliveries_claim, delivery_attempt),
-        ("Email", lambda limit: _claim(OutgoingEmail, limit=limit), email_attempt),
+        ("Email", emails_claim, email_attempt),
     ):
         for row_id, token in claim(limit=limit):
             try:
@@ -307,58 +328,3 @@ def deliver_due(*, limit: int = 50) -> int:
                 logger.exception("%s %s failed unexpectedly", kind, row_id)
             made += 1
     return made
-
-
-def delivery_retry(delivery: WebhookEvent) -> WebhookEvent:
-    """Re-queue a delivery now; a dead one starts its retries over."""
-    delivery.status = WebhookEvent.Status.PENDING
-    delivery.next_attempt_at = timezone.now()
-    delivery.claim_token = None
-    delivery.locked_until = None
-    if delivery.attempts > len(settings.WEBHOOK_RETRY_DELAYS):
-        delivery.attempts = 0
-    delivery.save(update_fields=["status", "next_attempt_at", "claim_token", "locked_until", "attempts"])
-    deliveries_kick(urgent=True)
-    return delivery
-
-
-# --- Who runs it --------------------------------------------------------------------------------
-
-_thread_lock = threading.Lock()
-_thread_wakeup = threading.Event()
-_thread: threading.Thread | None = None
-
-
-def _delivery_loop() -> None:
-    while True:
-        _thread_wakeup.wait(timeout=5)
-        _thread_wakeup.clear()
-        try:
-            while deliver_due():
-                pass
-        except Exception:
-            logger.exception("In-process webhook delivery failed; retrying shortly")
-        finally:
-            connection.close()
-
-
-def deliveries_kick(*, urgent: bool = False) -> None:
-    """Ask for a delivery run soon, after the current transaction commits (never inside it).
-
-    The in-process fallback is woken every time; with Celery, beat polls every few seconds and
-    only `urgent` kicks (an owner's retry, a publish) queue a run at once."""
-    if settings.WEBHOOK_DELIVERY == "thread":
-        transaction.on_commit(_thread_start)
-    elif settings.WEBHOOK_DELIVERY == "celery" and urgent:
-        from executions.tasks import deliver_due_webhooks
-
-        transaction.on_commit(deliver_due_webhooks.delay)
-
-
-def _thread_start() -> None:
-    global _thread
-    with _thread_lock:
-        if _thread is None or not _thread.is_alive():
-            _thread = threading.Thread(target=_delivery_loop, name="webhook-delivery", daemon=True)
-            _thread.start()
-    _thread_wakeup.set()

@@ -2,15 +2,15 @@
 
 from celery import shared_task
 
-from executions import webhooks
+from integrations.delivery import deliver_due
 
 
-@shared_task(name="executions.tasks.deliver_due_webhooks", ignore_result=True)
+@shared_task(name="integrations.tasks.deliver_due_webhooks", ignore_result=True)
 def deliver_due_webhooks() -> int:
     """Dispatch new events and attempt every due delivery (beat runs this every few seconds)."""
     made = 0
     while True:
-        batch = webhooks.deliver_due()
+        batch = deliver_due()
         made += batch
         if not batch:
             return made

@@ -1,14 +1,13 @@
 """Domain events, written to the outbox (OutboxEvent) in the transaction that caused them.
 
-The chat path adds its events to the turn's single batch of writes; other callers (publishing)
-write them directly. Delivery happens later, in the webhook worker, never inside a chat turn.
+The chat path adds its events to the turn's single batch of writes (executions); other callers
+(publishing) write them here with `event_record`. Delivery happens later, in the delivery
+worker (`integrations.delivery`), never inside a chat turn.
 
 Events are written only for a chatbot that an active webhook or integration of its owner
 covers (the bot's own or an owner-wide one), whatever their event types: the worker still
 matches types, and a bot nobody listens to writes no outbox rows at all.
 """
-
-from collections.abc import Iterable
 
 from django.db import connections
 from django.db.models import BooleanField
@@ -17,9 +16,8 @@ from django.dispatch import receiver
 
 from chatbots.models import Chatbot
 from chatbots.signals import chatbot_published
-from executions import hotpath
-from executions.models import ChatSession, OutboxEvent
-from integrations.models import Integration, Webhook
+from integrations.models import Integration, OutboxEvent, Webhook
+from integrations.worker import deliveries_kick
 
 
 def subscribed_sql(connection, *, chatbot: str, owner: str) -> str:
@@ -55,31 +53,10 @@ def chatbot_subscribed(using: str = "default") -> RawSQL:
     return RawSQL(sql, (), output_field=BooleanField())  # noqa: S611 (quoted model identifiers, no input)
 
 
-def session_subscribed_sql(using: str = "default") -> str:
-    """`subscribed_sql` for a query on ChatSession (the session's chatbot and its owner)."""
-    connection = connections[using]
-    quote = connection.ops.quote_name
-    bot = f"{quote(ChatSession._meta.db_table)}.{quote(ChatSession._meta.get_field('chatbot').column)}"
-    chatbots = quote(Chatbot._meta.db_table)
-    owner = (
-        f"(SELECT {chatbots}.{quote(Chatbot._meta.get_field('owner').column)} FROM {chatbots} "  # noqa: S608 (quoted model identifiers)
-        f"WHERE {chatbots}.{quote(Chatbot._meta.pk.column)} = {bot})"
-    )
-    return subscribed_sql(connection, chatbot=bot, owner=owner)
-
-
-def events_statement(chatbot_id: int, events: Iterable[tuple[str, dict]], *, now=None):
-    """One INSERT of the given (type, data) events for a chatbot, or None when there are none."""
-    rows = [{"chatbot_id": chatbot_id, "type": event_type, "data": data} for event_type, data in events]
-    return hotpath.insert_rows(OutboxEvent, rows, now=now)
-
-
 def event_record(chatbot_id: int, event_type: str, data: dict, *, urgent: bool = False) -> bool:
     """Write one event to the outbox, in the caller's transaction, if anyone subscribes to the
     chatbot's events; returns whether it was written. (The chat path batches its events into
     the turn's writes instead; this is for the owner's actions.)"""
-    from executions.webhooks import deliveries_kick
-
     subscribed = Chatbot.objects.filter(pk=chatbot_id).annotate(subscribed=chatbot_subscribed())
     if not subscribed.values_list("subscribed", flat=True).first():
         return False
@@ -88,7 +65,7 @@ def event_record(chatbot_id: int, event_type: str, data: dict, *, urgent: bool =
     return True
 
 
-@receiver(chatbot_published, dispatch_uid="executions_outbox_chatbot_published")
+@receiver(chatbot_published, dispatch_uid="integrations_outbox_chatbot_published")
 def _on_chatbot_published(sender, *, chatbot, version, **kwargs) -> None:
     # Runs inside the publishing transaction: the event exists exactly when the version does.
     event_record(

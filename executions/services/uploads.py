@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from executions.exceptions import SessionClosed, UploadRefused
 from executions.models import ChatSession, ChatUpload
+from executions.services.visitors import session_for_visitor
 
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
 
@@ -35,8 +36,6 @@ def upload_create(session_id, *, upload, origin: str | None = None) -> ChatUploa
     files. Raises SessionNotFound, OriginNotAllowed, SessionClosed (not active, or the pending
     input takes no file) and UploadRefused (too large, or over the session's total).
     """
-    from executions.services import session_for_visitor
-
     found = session_for_visitor(session_id, "id", origin=origin)
     name = _clean_name(upload.name or "file")
     with transaction.atomic():
