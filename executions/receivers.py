@@ -10,7 +10,11 @@ from integrations.signals import email_settled
 @receiver(email_settled, dispatch_uid="executions_email_settled")
 def email_settled_logged(sender, *, email: OutgoingEmail, sent: bool, attempts: int, error: str, **kwargs) -> None:
     """The session's log says when its email was sent or given up; a session that keeps no
-    results and has ended forgets the email too."""
+    results and has ended forgets the email instead, and logs nothing about it."""
+    session = email.session
+    if not session.save_results and session.status != ChatSession.Status.ACTIVE:
+        OutgoingEmail.objects.filter(pk=email.pk).delete()
+        return
     recipients = len(email.to)
     plural = "s" if recipients != 1 else ""
     ExecutionLog.objects.create(
@@ -25,6 +29,3 @@ def email_settled_logged(sender, *, email: OutgoingEmail, sent: bool, attempts: 
         ),
         details={"recipient_count": recipients, "attempts": attempts, **({"error": error} if error else {})},
     )
-    session = email.session
-    if not session.save_results and session.status != ChatSession.Status.ACTIVE:
-        OutgoingEmail.objects.filter(pk=email.pk).delete()  # the session keeps no results: nor its emails

@@ -188,6 +188,7 @@ def test_its_emails_are_sent_then_forgotten(api_client, user):
     deliver_due()
     assert [m.subject for m in mail.outbox] == ["Lead Ana"]
     assert not OutgoingEmail.objects.exists()
+    assert not ExecutionLog.objects.exists()  # nor a log line saying it was sent
 
 
 def test_cleanup_forgets_what_an_interrupted_end_left_behind(api_client, forgetful):
