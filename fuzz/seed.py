@@ -13,10 +13,10 @@ from components.graph import GraphDraft, graph_save
 from components.models import ComponentConnection, ComponentInstance, ComponentVariable
 from components.services import chatbot_publish, flow_create
 from executions import services as chat
-from executions.models import ChatMessage, ChatUpload, ExecutionLog, UserInput, WebhookEvent
+from executions.models import ChatMessage, ChatUpload, ExecutionLog, UserInput
 from flows.models import FlowTemplate
 from integrations.crypto import secret_encrypt
-from integrations.models import ApiConnection, Integration, IntegrationLog, IntegrationTemplate, Webhook
+from integrations.models import ApiConnection, Integration, IntegrationLog, IntegrationTemplate, Webhook, WebhookEvent
 from tests.factories import ChatbotFactory, UserFactory, file_upload_graph, form_graph
 
 FUZZ_PASSWORD = "Fuzz-passphrase-2026"  # noqa: S105 (a throwaway database's user)
