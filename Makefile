@@ -56,7 +56,7 @@ $(FUZZ_STAMP): requirements-fuzz.txt
 	@touch $(FUZZ_STAMP)
 
 fuzz: install $(FUZZ_STAMP)
-	$(BIN)/python fuzz/run.py --schemathesis $(FUZZ_VENV)/bin/schemathesis --max-examples $(FUZZ_EXAMPLES)
+	$(BIN)/python fuzz/run.py --schemathesis $(abspath $(FUZZ_VENV))/bin/schemathesis --max-examples $(FUZZ_EXAMPLES)
 
 clean:
 	rm -rf $(VENV) $(FUZZ_VENV) .pytest_cache .ruff_cache

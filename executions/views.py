@@ -162,6 +162,7 @@ class DashboardView(APIView):
 class ChatbotRuntimeViewSet(OwnedQuerysetMixin, viewsets.GenericViewSet):
     selector = staticmethod(chatbots_owned)
     filter_backends = []
+    serializer_class = ChatStartSerializer  # what OPTIONS describes: the preview's body
 
     def _date_range(self, request) -> dict:
         params = DateRangeSerializer(data=request.query_params)

@@ -282,3 +282,20 @@ def test_a_literal_backslash_u0000_is_ordinary_text(api_client):
     body = json.dumps({"username": "a\\u0000b", "password": "x"})
     response = api_client.generic("POST", "/api/auth/login/", body, content_type="application/json")
     assert response.status_code == 401
+
+
+@pytest.mark.django_db
+def test_options_on_a_chatbots_runtime_actions_describes_them(auth_client, user):
+    from tests.factories import published_bot
+
+    bot = published_bot(owner=user)
+    for action in ("preview", "results", "analytics"):
+        response = auth_client.options(f"/api/chatbots/{bot.pk}/{action}/")
+        assert response.status_code == 200, (action, response.content)
+
+
+@pytest.mark.django_db
+def test_the_schema_asked_for_by_a_signed_in_user_builds_without_warnings(auth_client, capsys):
+    response = auth_client.get("/api/schema/")
+    assert response.status_code == 200
+    assert "Warning" not in capsys.readouterr().err
