@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.middleware.ApiErrorMiddleware",
+    # After ApiErrorMiddleware: it sees a view's exception first (config/database.py).
+    "config.database.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -114,7 +116,19 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         server_side_binding=config("DB_SERVER_SIDE_BINDING", default=True, cast=bool),
         prepare_threshold=config("DB_PREPARE_THRESHOLD", default="5", cast=lambda v: int(v) if v else None),
+        # A server that does not answer (down host, network cut) fails the connection attempt
+        # after this many seconds, and the request answers 503 instead of hanging (libpq waits
+        # at least 2). Keepalives find a connection whose server vanished while it sat idle
+        # between requests or waited on a query (about a minute, not the kernel's two hours).
+        connect_timeout=config("DB_CONNECT_TIMEOUT", default=3, cast=int),
+        keepalives=1,
+        keepalives_idle=30,
+        keepalives_interval=10,
+        keepalives_count=3,
     )
+# Before reusing a persistent connection in a new request, check that it still works: one the
+# server's restart broke is replaced there, instead of failing that request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and throttle counters -----------------------------------------------------------

@@ -11,6 +11,7 @@ from rest_framework.decorators import api_view, authentication_classes, permissi
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
+from config import database
 from config.throttling import redis_status
 
 # The API's entry points by area, each a URL name: the root lists them so a client can discover the API.
@@ -75,8 +76,10 @@ def api_root(request):
 
 
 def healthz(request):
-    """200 while the database answers (503 otherwise). Redis, when configured, is reported but
-    does not fail the check: without it the app still serves (rate limits are not enforced)."""
+    """200 while the database answers; 503 otherwise, within DB_CONNECT_TIMEOUT, with the body
+    every request gets then (`detail`, `code`: config/database.py) besides the check's fields.
+    Redis, when configured, is reported but does not fail the check: without it the app still
+    serves (rate limits are not enforced, the cache is bypassed)."""
     body = {"status": "ok", "database": "ok"}
     redis = redis_status()
     if redis is not None:
@@ -86,8 +89,10 @@ def healthz(request):
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-    except DatabaseError:
-        return JsonResponse({**body, "status": "error", "database": "unavailable"}, status=503)
+    except DatabaseError as exc:
+        database.report_outage(exc)
+        body = {**body, "status": "error", "database": "unavailable", "detail": database.DETAIL, "code": database.CODE}
+        return JsonResponse(body, status=503, headers={"Retry-After": str(database.RETRY_AFTER_SECONDS)})
     return JsonResponse(body)
 
 
@@ -122,6 +127,10 @@ def csrf_failure(request, reason=""):
 
 
 def handler500(request):
+    # An error raised outside a view (a middleware's query) that is the database being down.
+    unavailable = database.unavailable_response_for_current_error(request)
+    if unavailable is not None:
+        return unavailable
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Internal server error."}, status=500)
     from django.views.defaults import server_error
