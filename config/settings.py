@@ -134,12 +134,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache and throttle counters -----------------------------------------------------------
 REDIS_URL = config("REDIS_URL", default="")
 # Seconds to wait for Redis to connect or answer. When it does not, throttling lets requests
-# through (logging a warning) and /healthz says "degraded": Redis down never means 500s.
+# through, the cache reads as empty (config/cache.py; a warning is logged once a minute) and
+# /healthz says "degraded": Redis down never means 500s.
 REDIS_SOCKET_TIMEOUT = config("REDIS_SOCKET_TIMEOUT", default=0.5, cast=float)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": REDIS_SOCKET_TIMEOUT, "socket_timeout": REDIS_SOCKET_TIMEOUT},
         }

@@ -98,8 +98,7 @@ _redis_state = {"down_until": 0.0, "warned_at": float("-inf")}
 
 def _redis_count(client, key: str, expiry: int) -> int | None:
     """The window's count after this request (one round trip), or None while Redis is down."""
-    now = time.monotonic()
-    if now < _redis_state["down_until"]:
+    if redis_skipped():
         return None
     try:
         pipe = client.pipeline(transaction=False)
@@ -111,6 +110,12 @@ def _redis_count(client, key: str, expiry: int) -> int | None:
         return None
 
 
+def redis_skipped() -> bool:
+    """Whether Redis failed a moment ago (RETRY_AFTER_FAILURE): the throttle and the cache
+    (config/cache.py) do without it meanwhile."""
+    return time.monotonic() < _redis_state["down_until"]
+
+
 def redis_failed(exc: Exception) -> None:
     """Note that Redis failed: it is skipped for a few seconds, and a warning is logged (at
     most once a minute, so an outage does not flood the logs)."""
@@ -118,7 +123,9 @@ def redis_failed(exc: Exception) -> None:
     _redis_state["down_until"] = now + RETRY_AFTER_FAILURE
     if now - _redis_state["warned_at"] >= WARNING_INTERVAL:
         _redis_state["warned_at"] = now
-        logger.warning("Redis is unreachable (%s); rate limits are not enforced until it is back.", exc)
+        logger.warning(
+            "Redis is unreachable (%s); rate limits are not enforced and the cache is bypassed until it is back.", exc
+        )
 
 
 def redis_status() -> str | None:

@@ -1,9 +1,14 @@
 """Redis down (a closed port, or a port that accepts and never answers) is never a 500 nor a
-hang: rate limits fail open with one warning, and /healthz reports Redis as degraded."""
+hang: rate limits fail open, the cache reads as empty, one warning is logged, and /healthz
+reports Redis as degraded."""
 
 import logging
 import socket
+import time
+import uuid
 from collections.abc import Iterator
+
+from django.core.cache import cache
 
 import pytest
 
@@ -36,7 +41,7 @@ def unreachable_redis(request, settings) -> Iterator[None]:
     settings.REDIS_SOCKET_TIMEOUT = 0.2
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.FailSoftRedisCache",
             "LOCATION": f"redis://127.0.0.1:{port}/11",
             "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
         }
@@ -72,9 +77,57 @@ def test_login_register_and_chat_work_with_one_warning(api_client, caplog):
     replied = api_client.post(f"/api/flows/public/sessions/{session_id}/reply/", {"value": "Ana"}, format="json")
     assert replied.status_code == 200
     assert api_client.get(f"/api/flows/public/sessions/{session_id}/").status_code == 200
+    # The profile reads and writes the cache (whether the version takes files).
+    assert api_client.get(f"/api/flows/public/{bot.public_id}/").status_code == 200
+    assert api_client.get(f"/chat/{bot.public_id}/").status_code == 200
 
     warnings = [r for r in caplog.records if "Redis is unreachable" in r.getMessage()]
     assert len(warnings) == 1
+
+
+@pytest.mark.usefixtures("unreachable_redis")
+def test_the_cache_reads_as_empty_and_drops_writes_without_waiting_on_redis_each_time(caplog):
+    caplog.set_level(logging.WARNING, logger="config.throttling")
+    began = time.monotonic()
+    cache.set("a", 1)
+    assert cache.get("a") is None
+    assert cache.get("a", "fallback") == "fallback"
+    assert cache.get_or_set("b", 2) == 2
+    assert cache.add("c", 3) is False
+    assert cache.get_many(["a", "b"]) == {}
+    assert cache.set_many({"a": 1, "b": 2}) == ["a", "b"]
+    assert cache.has_key("a") is False
+    assert cache.delete("a") is False
+    cache.delete_many(["a", "b"])
+    assert cache.touch("a") is False
+    with pytest.raises(ValueError, match="not found"):
+        cache.incr("counter")
+    # One socket timeout (0.2 s) at most: after the first failure Redis is skipped.
+    assert time.monotonic() - began < 1.0
+    assert len([r for r in caplog.records if "Redis is unreachable" in r.getMessage()]) == 1
+
+
+def test_the_fail_soft_cache_is_an_ordinary_cache_while_redis_answers(settings):
+    import redis
+
+    location = "redis://127.0.0.1:6379/11"
+    try:
+        redis.Redis.from_url(location, socket_connect_timeout=0.5).ping()
+    except redis.ConnectionError:
+        pytest.skip("no Redis server at 127.0.0.1:6379")
+    settings.CACHES = {"default": {"BACKEND": "config.cache.FailSoftRedisCache", "LOCATION": location}}
+    key = f"test-fail-soft-{uuid.uuid4().hex}"
+    try:
+        cache.set(key, {"x": 1}, timeout=30)
+        assert cache.get(key) == {"x": 1}
+        assert cache.add(key, "other") is False
+        assert cache.get_many([key]) == {key: {"x": 1}}
+        cache.set(f"{key}:n", 1, timeout=30)
+        assert cache.incr(f"{key}:n") == 2
+        assert cache.delete(key) is True
+        assert cache.get(key) is None
+    finally:
+        cache.delete_many([key, f"{key}:n"])
 
 
 @pytest.mark.usefixtures("unreachable_redis")
