@@ -11,6 +11,8 @@ import threading
 from django.conf import settings
 from django.db import connection, transaction
 
+from kombu.exceptions import OperationalError as BrokerUnavailable
+
 from integrations.delivery import deliver_due
 from integrations.tasks import deliver_due_webhooks
 
@@ -42,7 +44,20 @@ def deliveries_kick(*, urgent: bool = False) -> None:
     if settings.WEBHOOK_DELIVERY == "thread":
         transaction.on_commit(_thread_start)
     elif settings.WEBHOOK_DELIVERY == "celery" and urgent:
-        transaction.on_commit(deliver_due_webhooks.delay)
+        transaction.on_commit(_queue_delivery_run)
+
+
+def _queue_delivery_run() -> None:
+    """The urgent kick, after the commit. With the broker (Redis) down it is dropped, rather
+    than answering 500 to a request whose change is saved, or making it wait out Celery's
+    publish retries: the outbox row is there, and beat's next run delivers it."""
+    try:
+        # One connection attempt (the pooled producer would retry for seconds first).
+        with deliver_due_webhooks.app.connection_for_write() as broker:
+            broker.ensure_connection(max_retries=0)
+            deliver_due_webhooks.apply_async(connection=broker, retry=False)
+    except BrokerUnavailable as exc:
+        logger.warning("Could not queue a webhook delivery run (%s); the next scheduled run delivers.", exc)
 
 
 def _thread_start() -> None:
