@@ -11,7 +11,8 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 import dj_database_url
-from decouple import Csv, UndefinedValueError, config
+from decouple import Choices, Csv, UndefinedValueError, config
+from django_guid.integrations import CeleryIntegration
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "corsheaders",
+    "django_guid",
     # Ours: the project's framework settings (no models), then the apps in dependency order
     # (an app imports only apps above it)
     "config.apps.ProjectConfig",
@@ -55,6 +57,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every response (errors too) carries X-Request-ID (config/request_id.py).
+    "config.request_id.IncomingRequestIdMiddleware",
+    "django_guid.middleware.guid_middleware",
     "config.middleware.ApiErrorMiddleware",
     # After ApiErrorMiddleware: it sees a view's exception first (config/database.py).
     "config.database.DatabaseUnavailableMiddleware",
@@ -274,7 +279,7 @@ CORS_ALLOWED_ORIGINS = config("CORS_ALLOWED_ORIGINS", default="", cast=Csv())
 CORS_URLS_REGEX = r"^/api/.*$"
 # Response headers a page on another origin may read: waits on 429/409, file names of
 # downloads (CSV results, uploads), the profile's ETag.
-CORS_EXPOSE_HEADERS = ["Retry-After", "Content-Disposition", "ETag"]
+CORS_EXPOSE_HEADERS = ["Retry-After", "Content-Disposition", "ETag", "X-Request-ID"]
 
 # --- Security (switched on whenever DEBUG is off) ------------------------------------------
 # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
@@ -293,13 +298,46 @@ CSRF_TRUSTED_ORIGINS = config("CSRF_TRUSTED_ORIGINS", default="", cast=Csv())
 # /healthz answers load balancers over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
-# --- Logging ------------------------------------------------------------------------------
+# --- Request ids and logging ------------------------------------------------------------------
+# https://django-guid.readthedocs.io/en/latest/settings.html
+# Each request's id: the load balancer's X-Request-ID when it is a sane token (see
+# config/request_id.py), else a new UUID; returned in the X-Request-ID response header, on every
+# log record as `request_id`, and passed on to the Celery tasks the request queues.
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": False,  # config.request_id checks the incoming value instead
+    "UUID_FORMAT": "string",
+    "RETURN_HEADER": True,
+    # It would replace the CORS middleware's list; CORS_EXPOSE_HEADERS names the header instead.
+    "EXPOSE_HEADER": False,
+    # Workers configure logging from LOGGING below (JSON lines in production too).
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=True)],
+}
+# "json": one JSON object per line (production default: for a log collector); "plain": text
+# lines (the DEBUG default). Either way every record carries the request id.
+LOG_FORMAT = config("LOG_FORMAT", default="plain" if DEBUG else "json", cast=Choices(["json", "plain"]))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "django_guid.log_filters.CorrelationId", "correlation_id_field": "request_id"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        # https://nhairs.github.io/python-json-logger/latest/ — fields passed as `extra` become keys.
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": config("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # It says at INFO, on every request, whether the header came in.
+        "django_guid": {"level": "WARNING"},
+    },
 }
 
 # --- Outgoing HTTP (http_request component, webhooks, API connections) ----------------------

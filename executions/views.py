@@ -164,6 +164,18 @@ class ChatbotRuntimeViewSet(OwnedQuerysetMixin, viewsets.GenericViewSet):
     filter_backends = []
     serializer_class = ChatStartSerializer  # what OPTIONS describes: the preview's body
 
+    def dispatch(self, request, *args, **kwargs):
+        if self.action_map.get(request.method.lower()) != "preview":
+            return super().dispatch(request, *args, **kwargs)
+        with services.turn_logged("preview") as line:
+            response = super().dispatch(request, *args, **kwargs)
+            line["status"] = response.status_code
+        return response
+
+    def handle_exception(self, exc):
+        services.turn_note(error=type(exc).__name__)
+        return super().handle_exception(exc)
+
     def _date_range(self, request) -> dict:
         params = DateRangeSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)

@@ -81,6 +81,7 @@ class LeanChatView(PublicChatView):
     does not take) go through DRF as usual, `get`/`post` calling `serve` there too."""
 
     serve_methods = ("POST",)
+    turn_kind: str  # its name in the chat request log (executions.services.turnlog)
 
     def _through_drf(self, request, **kwargs) -> Response:
         status_code, body, headers = self.serve(request, request.data, **kwargs)
@@ -89,6 +90,12 @@ class LeanChatView(PublicChatView):
     def dispatch(self, request, *args, **kwargs):
         if request.method not in self.serve_methods:
             return super().dispatch(request, *args, **kwargs)
+        with services.turn_logged(self.turn_kind) as line:
+            response = self._serve_lean(request, *args, **kwargs)
+            line["status"] = response.status_code
+        return response
+
+    def _serve_lean(self, request, *args, **kwargs) -> HttpResponse:
         self.args, self.kwargs, self.request = args, kwargs, request
         try:
             throttle = IPScopedRateThrottle()
@@ -97,6 +104,7 @@ class LeanChatView(PublicChatView):
             data = _json_body(request) if request.method == "POST" else None
             status_code, body, headers = self.serve(request, data, **kwargs)
         except Exception as exc:
+            services.turn_note(error=type(exc).__name__)
             response = api_exception_handler(exc, {"view": self, "request": request, "args": args, "kwargs": kwargs})
             if response is None:
                 raise  # a bug: the error middleware answers 500 and logs it
@@ -122,6 +130,7 @@ def _json_body(request):
 
 class ChatStartView(LeanChatView):
     throttle_scope = "chat_start"
+    turn_kind = "start"
 
     @extend_schema(
         tags=["chat"],
@@ -147,6 +156,7 @@ class ChatStartView(LeanChatView):
 
 class ChatReplyView(LeanChatView):
     throttle_scope = "chat_reply"
+    turn_kind = "reply"
 
     @extend_schema(
         tags=["chat"],
@@ -171,6 +181,7 @@ class ChatReplyView(LeanChatView):
 class ChatSessionView(LeanChatView):
     throttle_scope = "chat_reply"
     serve_methods = ("GET",)
+    turn_kind = "read"
 
     @extend_schema(
         tags=["chat"],
@@ -194,6 +205,18 @@ class ChatSessionView(LeanChatView):
 class ChatUploadView(PublicChatView):
     throttle_scope = "chat_reply"
     parser_classes = [SafeMultiPartParser]
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method != "POST":
+            return super().dispatch(request, *args, **kwargs)
+        with services.turn_logged("upload") as line:
+            response = super().dispatch(request, *args, **kwargs)
+            line["status"] = response.status_code
+        return response
+
+    def handle_exception(self, exc):
+        services.turn_note(error=type(exc).__name__)
+        return super().handle_exception(exc)
 
     @extend_schema(
         tags=["chat"],

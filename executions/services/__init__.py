@@ -7,6 +7,7 @@
 - `display`: how an answer shows in the transcript; `payload`: the Turn answered;
 - `uploads`: files visitors send for a file_upload input;
 - `owner`: what the bot's owner does to a session;
+- `turnlog`: one structured log line per chat request;
 - `retention`: expiry of idle sessions, and forgetting the results a bot does not keep.
 """
 
@@ -18,6 +19,7 @@ from executions.services.retention import (
     sessions_results_forget_ended,
 )
 from executions.services.snapshots import snapshot_cache_usage, snapshot_for_version
+from executions.services.turnlog import turn_logged, turn_note
 from executions.services.uploads import upload_create, upload_resolve
 from executions.services.visitors import ip_hash, session_for_visitor
 
@@ -34,6 +36,8 @@ __all__ = [
     "sessions_results_forget_ended",
     "snapshot_cache_usage",
     "snapshot_for_version",
+    "turn_logged",
+    "turn_note",
     "upload_create",
     "upload_resolve",
 ]

@@ -58,6 +58,7 @@ from executions.services.payload import turn_payload
 from executions.services.persistence import SwapLost, snapshot_node_type, store_turn, turn_row_read
 from executions.services.retention import session_results_forget
 from executions.services.snapshots import session_snapshot, snapshot_for_version
+from executions.services.turnlog import turn_note
 from executions.services.uploads import upload_resolve
 from executions.services.visitors import ip_hash, origin_check
 from integrations.events import chatbot_subscribed
@@ -127,6 +128,7 @@ def _advance(
         if call is None:
             if session.status != ChatSession.Status.ACTIVE and not session.save_results:
                 session_results_forget(session.pk)
+            turn_note(session_status=session.status)
             return turn_payload(session, rows, actions)
         outcome = http_node_call(
             str(session.id),
@@ -242,6 +244,7 @@ def _start(
         referrer=referrer[:2000],
         ip_hash=ip_hash(ip),
     )
+    turn_note(chatbot_id=chatbot.pk, session_id=str(session.id), preview=preview)
     session.started_at = timezone.now()
     session.subscribed = subscribed
     session.debug_logging = preview or bool(behavior.get("debug_logging"))
@@ -282,6 +285,7 @@ def session_reply(session_id: str, *, value: Any, node_id: str | None = None, or
     uuid = session_id_parse(session_id)
     for _ in range(MAX_SWAP_ATTEMPTS):
         session = turn_row_read(uuid)
+        turn_note(chatbot_id=session.chatbot_id, session_id=str(session.id), session_status=session.status)
         origin_check(session.allowed_origins, origin)
         _check_open(session)
         if (session.state or {}).get("call"):
@@ -343,6 +347,7 @@ def session_read(session_id: str, *, origin: str | None = None) -> tuple[dict, i
     finished first, making the call again with the same idempotency key. The page asking must
     be one the bot may be embedded on (OriginNotAllowed), as for start and reply."""
     session = turn_row_read(session_id_parse(session_id))
+    turn_note(chatbot_id=session.chatbot_id, session_id=str(session.id), session_status=session.status)
     origin_check(session.allowed_origins, origin)
     retry_after = None
     if session.status == ChatSession.Status.ACTIVE and (session.state or {}).get("call"):

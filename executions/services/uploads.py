@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from executions.exceptions import SessionClosed, UploadRefused
 from executions.models import ChatSession, ChatUpload
+from executions.services.turnlog import turn_note
 from executions.services.visitors import session_for_visitor
 
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
@@ -36,7 +37,8 @@ def upload_create(session_id, *, upload, origin: str | None = None) -> ChatUploa
     files. Raises SessionNotFound, OriginNotAllowed, SessionClosed (not active, or the pending
     input takes no file) and UploadRefused (too large, or over the session's total).
     """
-    found = session_for_visitor(session_id, "id", origin=origin)
+    found = session_for_visitor(session_id, "id", "chatbot_id", origin=origin)
+    turn_note(chatbot_id=found.chatbot_id, session_id=str(found.pk))
     name = _clean_name(upload.name or "file")
     with transaction.atomic():
         # Uploads of one session take turns, so two at once cannot both pass the total's check.

@@ -1,0 +1,53 @@
+"""One log line per chat request: start, reply, read, upload and the owner's preview.
+
+The view opens the line around the whole request (`turn_logged`) and sets the HTTP status it
+answers; the services add what they learn on the way (`turn_note`: the chatbot, the session,
+its status after the turn). The line carries ids, statuses and the duration, never what the
+visitor typed or a secret; with JSON logs (LOG_FORMAT) each field is a key, and the request id
+(X-Request-ID) is added to every record, so one visitor's turn can be followed across servers.
+"""
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+logger = logging.getLogger("executions.turns")
+
+_current: ContextVar[dict | None] = ContextVar("chat_turn", default=None)
+
+
+def turn_note(**fields) -> None:
+    """Add fields to the line of the chat request under way (none: nothing to do)."""
+    line = _current.get()
+    if line is not None:
+        line.update(fields)
+
+
+@contextmanager
+def turn_logged(kind: str) -> Iterator[dict]:
+    """Log one line for the chat request run inside; the caller sets `status` on the dict it
+    gets (an exception that escapes is logged as a 500)."""
+    line: dict = {"kind": kind, "chatbot_id": None, "session_id": None, "session_status": None, "status": None}
+    token = _current.set(line)
+    began = time.perf_counter()
+    try:
+        yield line
+    except BaseException as exc:
+        line.update(status=500, error=type(exc).__name__)
+        raise
+    finally:
+        _current.reset(token)
+        line["duration_ms"] = round((time.perf_counter() - began) * 1000, 1)
+        status = line["status"]
+        line["outcome"] = "ok" if status is not None and status < 400 else "error"
+        logger.info(
+            "chat %s %s in %.1f ms (chatbot %s, session %s)",
+            kind,
+            status,
+            line["duration_ms"],
+            line["chatbot_id"],
+            line["session_id"],
+            extra={"event": "chat.turn", **line},
+        )
