@@ -6,7 +6,7 @@ STAMP := $(VENV)/.requirements-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format bench bench-builder bench-widget fuzz clean
+.PHONY: run test install lint format bench bench-builder bench-widget fuzz clean check-deploy audit
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required (set PYTHON=python3.x).")'
@@ -58,5 +58,27 @@ $(FUZZ_STAMP): requirements-fuzz.txt
 fuzz: install $(FUZZ_STAMP)
 	$(BIN)/python fuzz/run.py --schemathesis $(abspath $(FUZZ_VENV))/bin/schemathesis --max-examples $(FUZZ_EXAMPLES)
 
+# Django's deployment checklist (check --deploy) under production settings: DEBUG off, a fresh
+# random SECRET_KEY and encryption key, a real host name. Any warning fails.
+check-deploy: install
+	DEBUG=False ALLOWED_HOSTS=chat.example.com \
+	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	FIELD_ENCRYPTION_KEYS="$$($(BIN)/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# pip-audit over every requirements*.txt, from a virtualenv of its own (audit/run.py says what
+# fails the run). AUDIT_FLAGS=--allow-unaudited where no vulnerability service can be reached.
+AUDIT_VENV ?= .venv-audit
+AUDIT_FLAGS ?=
+AUDIT_STAMP := $(AUDIT_VENV)/.requirements-installed
+
+$(AUDIT_STAMP): requirements-audit.txt
+	@test -x $(AUDIT_VENV)/bin/python || $(PYTHON) -m venv $(AUDIT_VENV)
+	$(AUDIT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-audit.txt
+	@touch $(AUDIT_STAMP)
+
+audit: $(AUDIT_STAMP)
+	$(AUDIT_VENV)/bin/python audit/run.py --pip-audit $(abspath $(AUDIT_VENV))/bin/pip-audit $(AUDIT_FLAGS)
+
 clean:
-	rm -rf $(VENV) $(FUZZ_VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(FUZZ_VENV) $(AUDIT_VENV) .pytest_cache .ruff_cache
