@@ -66,7 +66,14 @@ def unavailable_response(request) -> HttpResponse:
         response = HttpResponse(f"503 Service Unavailable. {DETAIL}\n", status=503, content_type="text/plain")
     else:
         response = JsonResponse({"detail": DETAIL, "code": CODE}, status=503)
+    return quiet(response)
+
+
+def quiet(response: HttpResponse) -> HttpResponse:
+    """Retry-After, and keep Django from logging the 503 as an error once per request (the
+    outage is logged once a minute by report_outage)."""
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response._has_been_logged = True  # what django.utils.log.log_response checks
     return response
 
 

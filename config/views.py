@@ -92,7 +92,7 @@ def healthz(request):
     except DatabaseError as exc:
         database.report_outage(exc)
         body = {**body, "status": "error", "database": "unavailable", "detail": database.DETAIL, "code": database.CODE}
-        return JsonResponse(body, status=503, headers={"Retry-After": str(database.RETRY_AFTER_SECONDS)})
+        return database.quiet(JsonResponse(body, status=503))
     return JsonResponse(body)
 
 

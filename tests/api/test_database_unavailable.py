@@ -71,7 +71,7 @@ def assert_unavailable(response, *, within: float, started: float) -> None:
 
 
 def test_with_the_database_down_chat_login_profile_and_page_answer_503_json_fast(api_client, break_database, caplog):
-    caplog.set_level(logging.ERROR, logger="config.database")
+    caplog.set_level(logging.WARNING)
     user = UserFactory()
     bot = published_bot(owner=user)
     started = api_client.post(f"/api/flows/public/{bot.public_id}/start/", {}, format="json")
@@ -91,9 +91,9 @@ def test_with_the_database_down_chat_login_profile_and_page_answer_503_json_fast
         began = time.monotonic()
         assert_unavailable(request(), within=2.0, started=began)
 
-    outage_logs = [r for r in caplog.records if r.name == "config.database"]
-    assert len(outage_logs) == 1  # once for the outage, not once per request
-    assert "database is unavailable" in outage_logs[0].getMessage()
+    # Logged once for the outage, not once per request (nor as a 503 per request).
+    assert [r.name for r in caplog.records if r.levelno >= logging.WARNING] == ["config.database"]
+    assert "database is unavailable" in caplog.records[0].getMessage()
 
     # Back: the same process serves again, no restart.
     restore(saved)
