@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from config.database import database_unavailable
+
 logger = logging.getLogger("executions.turns")
 
 _current: ContextVar[dict | None] = ContextVar("chat_turn", default=None)
@@ -28,14 +30,15 @@ def turn_note(**fields) -> None:
 @contextmanager
 def turn_logged(kind: str) -> Iterator[dict]:
     """Log one line for the chat request run inside; the caller sets `status` on the dict it
-    gets (an exception that escapes is logged as a 500)."""
+    gets (an exception that escapes is logged with the status the middleware answers it with:
+    503 for the database out of reach, else 500)."""
     line: dict = {"kind": kind, "chatbot_id": None, "session_id": None, "session_status": None, "status": None}
     token = _current.set(line)
     began = time.perf_counter()
     try:
         yield line
     except BaseException as exc:
-        line.update(status=500, error=type(exc).__name__)
+        line.update(status=503 if database_unavailable(exc) else 500, error=type(exc).__name__)
         raise
     finally:
         _current.reset(token)

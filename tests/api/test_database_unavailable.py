@@ -72,6 +72,7 @@ def assert_unavailable(response, *, within: float, started: float) -> None:
 
 def test_with_the_database_down_chat_login_profile_and_page_answer_503_json_fast(api_client, break_database, caplog):
     caplog.set_level(logging.WARNING)
+    caplog.set_level(logging.INFO, logger="executions.turns")
     user = UserFactory()
     bot = published_bot(owner=user)
     started = api_client.post(f"/api/flows/public/{bot.public_id}/start/", {}, format="json")
@@ -92,8 +93,16 @@ def test_with_the_database_down_chat_login_profile_and_page_answer_503_json_fast
         assert_unavailable(request(), within=2.0, started=began)
 
     # Logged once for the outage, not once per request (nor as a 503 per request).
-    assert [r.name for r in caplog.records if r.levelno >= logging.WARNING] == ["config.database"]
-    assert "database is unavailable" in caplog.records[0].getMessage()
+    (outage,) = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert outage.name == "config.database"
+    assert "database is unavailable" in outage.getMessage()
+    # The chat request lines say what the visitor got.
+    turns = [r for r in caplog.records if r.name == "executions.turns"][1:]  # after the first start
+    assert {(r.kind, r.status, r.error) for r in turns} == {
+        ("start", 503, "OperationalError"),
+        ("reply", 503, "OperationalError"),
+        ("read", 503, "OperationalError"),
+    }
 
     # Back: the same process serves again, no restart.
     restore(saved)
