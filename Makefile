@@ -6,7 +6,7 @@ STAMP := $(VENV)/.requirements-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format bench bench-builder bench-widget fuzz clean
+.PHONY: run test install lint format bench bench-builder bench-widget fuzz cluster-test clean
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required (set PYTHON=python3.x).")'
@@ -58,5 +58,20 @@ $(FUZZ_STAMP): requirements-fuzz.txt
 fuzz: install $(FUZZ_STAMP)
 	$(BIN)/python fuzz/run.py --schemathesis $(abspath $(FUZZ_VENV))/bin/schemathesis --max-examples $(FUZZ_EXAMPLES)
 
+# The deployment's shape with real processes (tests/cluster/, skipped by `make test`): a throwaway
+# PostgreSQL cluster and redis-server, two gunicorn app servers, Celery workers, faults, the
+# SQLite default under concurrent writers, and the Procfile run with honcho behind HAProxy.
+# honcho (requirements-deploy.txt) gets a virtualenv of its own.
+DEPLOY_VENV ?= .venv-deploy
+DEPLOY_STAMP := $(DEPLOY_VENV)/.requirements-installed
+
+$(DEPLOY_STAMP): requirements-deploy.txt
+	@test -x $(DEPLOY_VENV)/bin/python || $(PYTHON) -m venv $(DEPLOY_VENV)
+	$(DEPLOY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-deploy.txt
+	@touch $(DEPLOY_STAMP)
+
+cluster-test: install $(DEPLOY_STAMP)
+	CLUSTER_TESTS=1 HONCHO=$(abspath $(DEPLOY_VENV))/bin/honcho $(BIN)/python -m pytest tests/cluster --durations=15
+
 clean:
-	rm -rf $(VENV) $(FUZZ_VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(FUZZ_VENV) $(DEPLOY_VENV) .pytest_cache .ruff_cache
