@@ -6,7 +6,7 @@ STAMP := $(VENV)/.requirements-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format bench bench-builder bench-widget fuzz clean check-deploy audit
+.PHONY: run test install lint format bench bench-builder bench-widget fuzz cluster-test clean check-deploy audit
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required (set PYTHON=python3.x).")'
@@ -80,5 +80,20 @@ $(AUDIT_STAMP): requirements-audit.txt
 audit: $(AUDIT_STAMP)
 	$(AUDIT_VENV)/bin/python audit/run.py --pip-audit $(abspath $(AUDIT_VENV))/bin/pip-audit $(AUDIT_FLAGS)
 
+# The deployment's shape with real processes (tests/cluster/, skipped by `make test`): a throwaway
+# PostgreSQL cluster and redis-server, two gunicorn app servers, Celery workers, faults, the
+# SQLite default under concurrent writers, and the Procfile run with honcho behind HAProxy.
+# honcho (requirements-deploy.txt) gets a virtualenv of its own.
+DEPLOY_VENV ?= .venv-deploy
+DEPLOY_STAMP := $(DEPLOY_VENV)/.requirements-installed
+
+$(DEPLOY_STAMP): requirements-deploy.txt
+	@test -x $(DEPLOY_VENV)/bin/python || $(PYTHON) -m venv $(DEPLOY_VENV)
+	$(DEPLOY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-deploy.txt
+	@touch $(DEPLOY_STAMP)
+
+cluster-test: install $(DEPLOY_STAMP)
+	CLUSTER_TESTS=1 HONCHO=$(abspath $(DEPLOY_VENV))/bin/honcho $(BIN)/python -m pytest tests/cluster --durations=15
+
 clean:
-	rm -rf $(VENV) $(FUZZ_VENV) $(AUDIT_VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(FUZZ_VENV) $(AUDIT_VENV) $(DEPLOY_VENV) .pytest_cache .ruff_cache
