@@ -222,6 +222,7 @@ def _write_report(environment, **_):
         kinds.setdefault(entry.name, StatsEntry(stats, entry.name, "")).extend(entry)
     total = stats.total
     report = {
+        "people": dict(environment.runner.final_user_classes_count or environment.runner.target_user_classes_count),
         "kinds": {name: _figures(entry) for name, entry in kinds.items()},
         "total": _figures(total),
         "seconds": (total.last_request_timestamp or total.start_time) - total.start_time,

@@ -127,8 +127,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--locust", required=True, help="the locust command (from requirements-load.txt)")
     parser.add_argument("--seconds", type=int, default=60, help="how long the load runs")
-    parser.add_argument("--users", type=int, default=60, help="simulated people (visitors, builders, owners)")
-    parser.add_argument("--spawn-rate", type=float, default=None, help="people started per second (all in 10 s)")
+    parser.add_argument("--users", type=int, default=30, help="simulated people (visitors, builders, owners)")
+    parser.add_argument("--spawn-rate", type=float, help="people started per second (default: all in 10 s)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14", help="a Redis database of its own")
@@ -167,13 +167,12 @@ def main() -> int:
         gunicorn = ["--worker-class", "gthread", "--workers", str(args.workers), "--threads", str(args.threads)]
         server = serve(port, env, *gunicorn, app="config.wsgi", output=server_log)
         # Builders and owners log in as they arrive; a login costs a password hash (PBKDF2,
-        # most of a second of CPU), so arrivals are spread over 10 s rather than bunched.
-        spawn_rate = args.spawn_rate or max(1.0, args.users / 10)
+        # most of a second of CPU), so arrivals are spread over 10 s (a sixth of a short run).
+        spawn_rate = args.spawn_rate or max(1.0, args.users / min(10, args.seconds / 6))
         print(
             f"gunicorn config.wsgi: {args.workers} gthread workers x {args.threads} threads, DEBUG off; "
             f"PostgreSQL; Redis {args.redis_url or 'none'}\n"
-            f"locust: {args.users} users (visitors 14 : builders 3 : owners 3), {spawn_rate:g} started/s, "
-            f"{args.seconds} s"
+            f"locust: {args.users} users, {spawn_rate:g} started/s, {args.seconds} s"
         )
         command = [
             args.locust,
@@ -214,6 +213,8 @@ def main() -> int:
             return 1
 
         figures = json.loads((work / "report.json").read_text())
+        people = ", ".join(f"{count} {kind.lower()}{'s' * (count != 1)}" for kind, count in figures["people"].items())
+        print(f"people: {people}")
         failures = report(figures)
         requests = figures["total"]["requests"]
         seconds = figures["seconds"] or 1
