@@ -20,6 +20,7 @@ import base64
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -204,9 +205,12 @@ def main() -> int:
             "PYTHONPATH": str(ROOT),
         }
         cpu, idle = process_cpu_seconds(server.pid), machine_idle_ticks()
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)  # locust's CPU, once it has ended
         with open(work / "locust.log", "w") as locust_log:
             status = subprocess.run(command, cwd=ROOT, env=locust_env, stdout=locust_log, stderr=subprocess.STDOUT)
         cpu_after, idle_after = process_cpu_seconds(server.pid), machine_idle_ticks()
+        children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        locust_cpu = sum(getattr(children_after, f) - getattr(children, f) for f in ("ru_utime", "ru_stime"))
         if status.returncode != 0 or not (work / "report.json").exists():
             print((work / "locust.log").read_text()[-5000:])
             print(f"locust exited with status {status.returncode}")
@@ -219,11 +223,18 @@ def main() -> int:
         requests = figures["total"]["requests"]
         seconds = figures["seconds"] or 1
         if cpu is not None and cpu_after is not None and requests:
-            print(f"gunicorn CPU: {1000 * (cpu_after - cpu) / requests:.1f} ms per request", end="")
+            print(f"gunicorn CPU: {1000 * (cpu_after - cpu) / requests:.1f} ms per request")
             if idle is not None and idle_after is not None and idle_after[1] > idle[1]:
-                share = 100 * (idle_after[0] - idle[0]) / (idle_after[1] - idle[1])
-                print(f"; machine CPU idle {share:.0f}% (locust and PostgreSQL share it)", end="")
-            print()
+                # Where the machine's CPU went: what is neither gunicorn nor locust is PostgreSQL,
+                # Redis and whatever else runs on the machine (on a shared one, other people's work).
+                tick = os.sysconf("SC_CLK_TCK")
+                available = (idle_after[1] - idle[1]) / tick
+                busy = available - (idle_after[0] - idle[0]) / tick
+                print(
+                    f"machine CPU: {available:.0f} core-seconds, of which gunicorn {cpu_after - cpu:.0f}, "
+                    f"locust {locust_cpu:.0f}, the rest (PostgreSQL, Redis, anything else running) "
+                    f"{max(0.0, busy - (cpu_after - cpu) - locust_cpu):.0f}, idle {available - busy:.0f}"
+                )
         if figures["errors"]:
             print("\nerrors:")
             for error in figures["errors"]:
