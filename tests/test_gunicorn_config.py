@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -47,15 +48,17 @@ def gunicorn_server(tmp_path):
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 30
+        # The port is bound before the workers have loaded the app: wait for an answer.
+        deadline = time.monotonic() + 60
         while True:
             try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+                    if response.status == 200:
+                        break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise RuntimeError("gunicorn did not start") from None
-                time.sleep(0.1)
+                time.sleep(0.2)
         yield "127.0.0.1", port
     finally:
         server.terminate()
@@ -71,7 +74,7 @@ def test_gunicorn_keeps_idle_connections_open_longer_than_a_load_balancer_does()
 def test_a_connection_left_idle_past_gunicorns_default_keep_alive_is_still_served(gunicorn_server):
     # gunicorn's own default closes an idle connection after 2 s, and a request sent on it just
     # then is lost; started from the project's root, gunicorn reads gunicorn.conf.py and keeps it.
-    connection = http.client.HTTPConnection(*gunicorn_server, timeout=10)
+    connection = http.client.HTTPConnection(*gunicorn_server, timeout=30)
     connection.request("GET", "/healthz")
     assert connection.getresponse().read()
     time.sleep(GUNICORN_DEFAULT_KEEPALIVE + 1)
