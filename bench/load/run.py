@@ -25,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -76,6 +77,48 @@ def server_env(database_url: str, redis_url: str) -> dict:
     for scope in ("AUTH", "CHAT_START", "CHAT_REPLY", "CHAT_PROFILE", "PREVIEW"):
         env[f"THROTTLE_RATE_{scope}"] = "100000000/min"
     return env
+
+
+class DatabaseBackendsCPU(threading.Thread):
+    """CPU time spent by the PostgreSQL backends serving database `name`, when the server runs on
+    this machine (Linux /proc): sampled every second, since a backend whose connection closes
+    takes its figures with it (at most its last second is missed)."""
+
+    def __init__(self, name: str):
+        super().__init__(daemon=True)
+        self.marker = f" {name} ".encode()
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.done = threading.Event()
+        self.sample(baseline=True)
+
+    def sample(self, *, baseline: bool = False) -> None:
+        tick = os.sysconf("SC_CLK_TCK")
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/cmdline", "rb") as handle:
+                    title = handle.read()
+                if not title.startswith(b"postgres: ") or self.marker not in title.replace(b"\0", b" "):
+                    continue
+                with open(f"/proc/{entry.name}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            pid, seconds = int(entry.name), (int(fields[11]) + int(fields[12])) / tick
+            self.first.setdefault(pid, seconds if baseline else 0.0)
+            self.last[pid] = seconds
+
+    def run(self) -> None:
+        while not self.done.wait(1):
+            self.sample()
+
+    def stop(self) -> float:
+        self.done.set()
+        self.join()
+        self.sample()
+        return sum(self.last[pid] - self.first[pid] for pid in self.last)
 
 
 def redis_database(url: str):
@@ -206,10 +249,13 @@ def main() -> int:
         }
         cpu, idle = process_cpu_seconds(server.pid), machine_idle_ticks()
         children = resource.getrusage(resource.RUSAGE_CHILDREN)  # locust's CPU, once it has ended
+        database_cpu = DatabaseBackendsCPU(name)
+        database_cpu.start()
         with open(work / "locust.log", "w") as locust_log:
             status = subprocess.run(command, cwd=ROOT, env=locust_env, stdout=locust_log, stderr=subprocess.STDOUT)
         cpu_after, idle_after = process_cpu_seconds(server.pid), machine_idle_ticks()
         children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        postgres_cpu = database_cpu.stop()
         locust_cpu = sum(getattr(children_after, f) - getattr(children, f) for f in ("ru_utime", "ru_stime"))
         if status.returncode != 0 or not (work / "report.json").exists():
             print((work / "locust.log").read_text()[-5000:])
@@ -225,16 +271,15 @@ def main() -> int:
         if cpu is not None and cpu_after is not None and requests:
             print(f"gunicorn CPU: {1000 * (cpu_after - cpu) / requests:.1f} ms per request")
             if idle is not None and idle_after is not None and idle_after[1] > idle[1]:
-                # Where the machine's CPU went: what is neither gunicorn nor locust is PostgreSQL,
-                # Redis and whatever else runs on the machine (on a shared one, other people's work).
+                # Where the machine's CPU went; on a shared machine, "other" is other people's work.
                 tick = os.sysconf("SC_CLK_TCK")
                 available = (idle_after[1] - idle[1]) / tick
-                busy = available - (idle_after[0] - idle[0]) / tick
-                print(
-                    f"machine CPU: {available:.0f} core-seconds, of which gunicorn {cpu_after - cpu:.0f}, "
-                    f"locust {locust_cpu:.0f}, the rest (PostgreSQL, Redis, anything else running) "
-                    f"{max(0.0, busy - (cpu_after - cpu) - locust_cpu):.0f}, idle {available - busy:.0f}"
-                )
+                idle_seconds = (idle_after[0] - idle[0]) / tick
+                used = {"gunicorn": cpu_after - cpu, "PostgreSQL": postgres_cpu, "locust": locust_cpu}
+                used["other"] = max(0.0, available - idle_seconds - sum(used.values()))
+                used["idle"] = idle_seconds
+                shares = ", ".join(f"{what} {100 * seconds / available:.0f}%" for what, seconds in used.items())
+                print(f"machine CPU ({available:.0f} core-seconds): {shares}")
         if figures["errors"]:
             print("\nerrors:")
             for error in figures["errors"]:
