@@ -2,15 +2,15 @@
 
 - Creates a throwaway PostgreSQL database (`load_<timestamp>`) on the server DATABASE_URL
   points at (default: the local one), migrates it and seeds it (bench.load.seed): owners with
-  published bots of 35 nodes and finished conversations, one account and bot per builder.
+  published bots of 33 nodes and finished conversations, one account and bot per builder.
 - Serves it with gunicorn as production does (gthread workers, DEBUG off, generated
   SECRET_KEY and FIELD_ENCRYPTION_KEYS, cache and throttle counters in Redis), behind what a
   TLS-terminating load balancer would add (X-Forwarded-Proto).
 - Runs locust headless (installed from requirements-load.txt in its own virtualenv) for
   `--seconds` with `--users` simulated people (bench/load/locustfile.py: visitors chatting,
   builders editing and publishing, owners reading results and the CSV).
-- Prints, per endpoint kind, requests, requests/s, p50, p99 and errors, the totals, and the
-  CPU the gunicorn processes spent per request; exits non-zero on any error (a failed or
+- Prints, per endpoint kind, requests, requests/s, p50, p99 and errors, the totals, the CPU
+  the gunicorn processes spent per request and where the machine's CPU went; exits non-zero on any error (a failed or
   unexpected response, or an error in the server's log).
 - Stops gunicorn, drops the database and empties the Redis database it used.
 """
@@ -67,14 +67,13 @@ def server_env(database_url: str, redis_url: str) -> dict:
         "REDIS_URL": redis_url,
         "WEBHOOK_DELIVERY": "worker",  # the load's bots have no webhooks; nothing to deliver
         "MEDIA_ROOT": tempfile.mkdtemp(prefix="load-media-"),
-        "LOG_LEVEL": "WARNING",  # what production logs at INFO is not what is measured here
     }
-    # Every simulated person comes from 127.0.0.1, and the rate limits count per client IP
-    # (and per account): at production rates the whole load would be one client hitting its
+    # Every simulated person comes from 127.0.0.1, and the public chat's and sign-in's rate
+    # limits count per client IP: at production rates the whole load would be one client hitting its
     # limit within seconds and getting 429s. Raised for the run, so what is measured is the
     # server's capacity, not the limiter's; the counters are still kept in Redis on every
     # request, so their cost is measured.
-    for scope in ("AUTH", "CHAT_START", "CHAT_REPLY", "CHAT_PROFILE", "PREVIEW"):
+    for scope in ("AUTH", "CHAT_START", "CHAT_REPLY", "CHAT_PROFILE"):
         env[f"THROTTLE_RATE_{scope}"] = "100000000/min"
     return env
 
@@ -93,6 +92,8 @@ class DatabaseBackendsCPU(threading.Thread):
         self.sample(baseline=True)
 
     def sample(self, *, baseline: bool = False) -> None:
+        if not os.path.isdir("/proc"):
+            return
         tick = os.sysconf("SC_CLK_TCK")
         for entry in os.scandir("/proc"):
             if not entry.name.isdigit():
