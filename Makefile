@@ -64,7 +64,7 @@ fuzz: install $(FUZZ_STAMP)
 # Exits non-zero on any error. Locust lives in a virtualenv of its own (LOAD_VENV).
 LOAD_VENV ?= .venv-load
 LOAD_SECONDS ?= 60
-LOAD_USERS ?= 30
+LOAD_USERS ?= 60
 LOAD_REDIS_URL ?= redis://127.0.0.1:6379/14
 LOAD_STAMP := $(LOAD_VENV)/.requirements-installed
 

@@ -172,7 +172,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--locust", required=True, help="the locust command (from requirements-load.txt)")
     parser.add_argument("--seconds", type=int, default=60, help="how long the load runs")
-    parser.add_argument("--users", type=int, default=30, help="simulated people (visitors, builders, owners)")
+    parser.add_argument("--users", type=int, default=60, help="simulated people (visitors, builders, owners)")
     parser.add_argument("--spawn-rate", type=float, help="people started per second (default: all in 10 s)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
