@@ -6,7 +6,7 @@ STAMP := $(VENV)/.requirements-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format bench bench-builder bench-widget fuzz cluster-test clean check-deploy audit
+.PHONY: run test install lint format bench bench-builder bench-widget fuzz load cluster-test clean check-deploy audit
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required (set PYTHON=python3.x).")'
@@ -95,5 +95,24 @@ $(DEPLOY_STAMP): requirements-deploy.txt
 cluster-test: install $(DEPLOY_STAMP)
 	CLUSTER_TESTS=1 HONCHO=$(abspath $(DEPLOY_VENV))/bin/honcho $(BIN)/python -m pytest tests/cluster --durations=15
 
+# Mixed traffic with locust (headless) against gunicorn + PostgreSQL + Redis for LOAD_SECONDS,
+# LOAD_USERS simulated people; a throwaway database on the server DATABASE_URL points at (default
+# the local one), and LOAD_REDIS_URL, a Redis database of its own, emptied before and after.
+# Exits non-zero on any error. Locust lives in a virtualenv of its own (LOAD_VENV).
+LOAD_VENV ?= .venv-load
+LOAD_SECONDS ?= 60
+LOAD_USERS ?= 60
+LOAD_REDIS_URL ?= redis://127.0.0.1:6379/14
+LOAD_STAMP := $(LOAD_VENV)/.requirements-installed
+
+$(LOAD_STAMP): requirements-load.txt
+	@test -x $(LOAD_VENV)/bin/python || $(PYTHON) -m venv $(LOAD_VENV)
+	$(LOAD_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-load.txt
+	@touch $(LOAD_STAMP)
+
+load: install $(LOAD_STAMP)
+	$(BIN)/python -m bench.load.run --locust $(abspath $(LOAD_VENV))/bin/locust --seconds $(LOAD_SECONDS) \
+		--users $(LOAD_USERS) --redis-url '$(LOAD_REDIS_URL)'
+
 clean:
-	rm -rf $(VENV) $(FUZZ_VENV) $(AUDIT_VENV) $(DEPLOY_VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(FUZZ_VENV) $(AUDIT_VENV) $(DEPLOY_VENV) $(LOAD_VENV) .pytest_cache .ruff_cache

@@ -31,6 +31,7 @@ import base64
 import json
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -44,13 +45,15 @@ sys.path.insert(0, ROOT)
 SESSIONS_PER_ENDPOINT = 64
 
 
-def prepare_database(env: dict) -> tuple[dict, callable]:
-    """A throwaway database; returns the environment to use and a cleanup function."""
-    url = os.environ.get("DATABASE_URL", "")
+def prepare_database(env: dict, *, name: str | None = None) -> tuple[dict, callable]:
+    """A throwaway database (`name`, or a random bench_ name, on the PostgreSQL server that
+    env's DATABASE_URL points at; else a SQLite file); returns the environment to use and a
+    cleanup function that drops it."""
+    url = env.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):
         import psycopg
 
-        name = f"bench_{uuid.uuid4().hex[:8]}"
+        name = name or f"bench_{uuid.uuid4().hex[:8]}"
         admin_url = url.rsplit("/", 1)[0] + "/postgres"
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
@@ -186,13 +189,25 @@ def server_env(**overrides: str) -> dict:
     }
 
 
-def serve(port: int, env: dict, *gunicorn_options: str) -> subprocess.Popen:
-    """gunicorn serving the project on 127.0.0.1:`port` with `gunicorn_options`, returned once
-    it answers."""
-    command = [sys.executable, "-m", "gunicorn", "bench.wsgi", *gunicorn_options, "--bind", f"127.0.0.1:{port}"]
-    server = subprocess.Popen([*command, "--log-level", "warning"], cwd=ROOT, env=env)
-    wait_until_up(f"http://127.0.0.1:{port}")
+def serve(port: int, env: dict, *gunicorn_options: str, app: str = "bench.wsgi", output=None) -> subprocess.Popen:
+    """gunicorn serving `app` on 127.0.0.1:`port` with `gunicorn_options`, returned once it
+    answers; its output goes to `output` (a file) when given."""
+    command = [sys.executable, "-m", "gunicorn", app, *gunicorn_options, "--bind", f"127.0.0.1:{port}"]
+    errors = subprocess.STDOUT if output else None
+    server = subprocess.Popen([*command, "--log-level", "warning"], cwd=ROOT, env=env, stdout=output, stderr=errors)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}")
+    except RuntimeError:
+        server.terminate()
+        server.wait(timeout=10)
+        raise
     return server
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def wait_until_up(base: str, timeout: float = 30) -> None:

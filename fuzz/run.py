@@ -16,7 +16,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.chat import prepare_database, wait_until_up  # noqa: E402
+from bench.chat import free_port, prepare_database, wait_until_up  # noqa: E402
 
 # Operations whose path parameters name a seeded object: (method or None for all, path, {parameter:
 # seed key}); "=value" is a literal, "#key" an id the schema types as an integer (the others are
@@ -148,12 +147,6 @@ def run_and_summarise(command: list[str], *, cwd: Path) -> int:
     print(f"\nfuzz: {operations} operations, {generated} cases, exit status {status}")
     print(f"fuzz: {passed} passed, {failed} failed, {skipped} skipped")
     return status
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def seed_database(env: dict) -> dict:
