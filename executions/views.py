@@ -1,3 +1,5 @@
+import functools
+
 from django.http import FileResponse, StreamingHttpResponse
 
 from drf_spectacular.types import OpenApiTypes
@@ -167,10 +169,7 @@ class ChatbotRuntimeViewSet(OwnedQuerysetMixin, viewsets.GenericViewSet):
     def dispatch(self, request, *args, **kwargs):
         if self.action_map.get(request.method.lower()) != "preview":
             return super().dispatch(request, *args, **kwargs)
-        with services.turn_logged("preview") as line:
-            response = super().dispatch(request, *args, **kwargs)
-            line["status"] = response.status_code
-        return response
+        return services.respond_logged("preview", functools.partial(super().dispatch, request, *args, **kwargs))
 
     def handle_exception(self, exc):
         services.turn_note(error=type(exc).__name__)

@@ -11,6 +11,7 @@ through the project's parser, the IP throttle, the same serializers' validation,
 exception handler for errors, the same renderer for the body.
 """
 
+import functools
 import hashlib
 import io
 import json
@@ -90,10 +91,7 @@ class LeanChatView(PublicChatView):
     def dispatch(self, request, *args, **kwargs):
         if request.method not in self.serve_methods:
             return super().dispatch(request, *args, **kwargs)
-        with services.turn_logged(self.turn_kind) as line:
-            response = self._serve_lean(request, *args, **kwargs)
-            line["status"] = response.status_code
-        return response
+        return services.respond_logged(self.turn_kind, functools.partial(self._serve_lean, request, *args, **kwargs))
 
     def _serve_lean(self, request, *args, **kwargs) -> HttpResponse:
         self.args, self.kwargs, self.request = args, kwargs, request
@@ -209,10 +207,7 @@ class ChatUploadView(PublicChatView):
     def dispatch(self, request, *args, **kwargs):
         if request.method != "POST":
             return super().dispatch(request, *args, **kwargs)
-        with services.turn_logged("upload") as line:
-            response = super().dispatch(request, *args, **kwargs)
-            line["status"] = response.status_code
-        return response
+        return services.respond_logged("upload", functools.partial(super().dispatch, request, *args, **kwargs))
 
     def handle_exception(self, exc):
         services.turn_note(error=type(exc).__name__)

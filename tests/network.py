@@ -89,3 +89,11 @@ def outbound_settings(settings) -> None:
     settings.OUTBOUND_MAX_RESPONSE_BYTES = 1024 * 1024
     settings.OUTBOUND_CONNECT_TIMEOUT = 2.0
     settings.OUTBOUND_MAX_REDIRECTS = 3
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A loopback port nothing listens on: connecting to it is refused at once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -19,12 +19,13 @@ from executions.services.retention import (
     sessions_results_forget_ended,
 )
 from executions.services.snapshots import snapshot_cache_usage, snapshot_for_version
-from executions.services.turnlog import turn_logged, turn_note
+from executions.services.turnlog import respond_logged, turn_note
 from executions.services.uploads import upload_create, upload_resolve
 from executions.services.visitors import ip_hash, session_for_visitor
 
 __all__ = [
     "ip_hash",
+    "respond_logged",
     "session_finish",
     "session_for_visitor",
     "session_preview",
@@ -36,7 +37,6 @@ __all__ = [
     "sessions_results_forget_ended",
     "snapshot_cache_usage",
     "snapshot_for_version",
-    "turn_logged",
     "turn_note",
     "upload_create",
     "upload_resolve",

@@ -9,7 +9,7 @@ visitor typed or a secret; with JSON logs (LOG_FORMAT) each field is a key, and 
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -54,3 +54,12 @@ def turn_logged(kind: str) -> Iterator[dict]:
             line["session_id"],
             extra={"event": "chat.turn", **line},
         )
+
+
+def respond_logged(kind: str, respond: Callable):
+    """Call `respond` (a view's dispatch, with its arguments bound) inside the line of a chat
+    request of this kind, and log the status code of the response it returns."""
+    with turn_logged(kind) as line:
+        response = respond()
+        line["status"] = response.status_code
+    return response

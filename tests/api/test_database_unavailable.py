@@ -31,13 +31,6 @@ def _fresh_warning_state():
 
 
 @pytest.fixture
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
 def break_database(closed_port) -> Iterator:
     """Call it to cut the process off its database (PostgreSQL: a closed port; SQLite: a file
     that cannot be opened); the database is given back when the test ends."""

@@ -19,13 +19,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
 def silent_port() -> Iterator[int]:
     """A port whose connections are accepted by the kernel (the backlog) and never answered."""
     with socket.socket() as sock:
