@@ -91,9 +91,14 @@ def outbound_settings(settings) -> None:
     settings.OUTBOUND_MAX_REDIRECTS = 3
 
 
-@pytest.fixture
-def closed_port() -> int:
-    """A loopback port nothing listens on: connecting to it is refused at once."""
+def free_port() -> int:
+    """A loopback port nothing listens on (the kernel picked it free just now)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A loopback port nothing listens on: connecting to it is refused at once."""
+    return free_port()

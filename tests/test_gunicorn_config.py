@@ -5,7 +5,6 @@ import base64
 import http.client
 import os
 import select
-import socket
 import subprocess
 import sys
 import time
@@ -14,21 +13,17 @@ from pathlib import Path
 
 import pytest
 
+from tests.network import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_DEFAULT_KEEPALIVE = 2
 LOAD_BALANCER_IDLE_TIMEOUT = 60  # nginx's upstream keepalive_timeout, cloud balancers' idle timeout
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def gunicorn_server(tmp_path):
     """gunicorn started as the README says, from the project's root: (host, port)."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from tests.cluster.harness import PYTHON, ROOT, Api, AppServer, Postgres, Processes, Receiver, Redis, free_port
+from tests.cluster.harness import PYTHON, ROOT, Api, AppServer, Postgres, Processes, Receiver, Redis
+from tests.network import free_port
 
 SKIP_REASON = "cluster tests start PostgreSQL, Redis and gunicorn processes: run them with `make cluster-test`"
 # The throttle test's scope and limit (the public profile: no other cluster test reads it).

@@ -24,16 +24,12 @@ from urllib.parse import urlsplit
 
 import requests
 
+from tests.network import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 # What a TLS-terminating load balancer adds: with DEBUG off the app redirects plain HTTP.
 PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for(check: Callable[[], bool], *, timeout: float, what: str, interval: float = 0.1) -> None:

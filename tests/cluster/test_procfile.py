@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from tests.cluster.bots import SIGN_UP, bot_publish, texts
-from tests.cluster.harness import PYTHON, ROOT, Api, free_port, wait_for
+from tests.cluster.harness import PYTHON, ROOT, Api, wait_for
+from tests.network import free_port
 
 HAPROXY = shutil.which("haproxy") or ("/usr/sbin/haproxy" if os.path.exists("/usr/sbin/haproxy") else None)
 HONCHO = os.environ.get("HONCHO") or shutil.which("honcho")

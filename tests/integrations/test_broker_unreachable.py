@@ -3,7 +3,6 @@ at once still succeed: the run is left to beat, and no event is lost."""
 
 import contextlib
 import logging
-import socket
 import time
 
 import pytest
@@ -26,12 +25,9 @@ def _broker(url: str):
 
 
 @pytest.fixture
-def broker_down(settings):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+def broker_down(settings, closed_port):
     settings.WEBHOOK_DELIVERY = "celery"
-    with _broker(f"redis://127.0.0.1:{port}/0"):
+    with _broker(f"redis://127.0.0.1:{closed_port}/0"):
         yield
 
 
