@@ -1,7 +1,7 @@
 """One log line per chat request: start, reply, read, upload and the owner's preview.
 
-The view opens the line around the whole request (`turn_logged`) and sets the HTTP status it
-answers; the services add what they learn on the way (`turn_note`: the chatbot, the session,
+The view runs the whole request inside the line (`respond_logged`), which notes the HTTP status
+it answers; the services add what they learn on the way (`turn_note`: the chatbot, the session,
 its status after the turn). The line carries ids, statuses and the duration, never what the
 visitor typed or a secret; with JSON logs (LOG_FORMAT) each field is a key, and the request id
 (X-Request-ID) is added to every record, so one visitor's turn can be followed across servers.
@@ -9,8 +9,7 @@ visitor typed or a secret; with JSON logs (LOG_FORMAT) each field is a key, and 
 
 import logging
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from contextvars import ContextVar
 
 from config.database import database_unavailable
@@ -27,16 +26,18 @@ def turn_note(**fields) -> None:
         line.update(fields)
 
 
-@contextmanager
-def turn_logged(kind: str) -> Iterator[dict]:
-    """Log one line for the chat request run inside; the caller sets `status` on the dict it
-    gets (an exception that escapes is logged with the status the middleware answers it with:
-    503 for the database out of reach, else 500)."""
+def respond_logged(kind: str, respond: Callable):
+    """Call `respond` (a view's dispatch, with its arguments bound) and log one line for the chat
+    request of this kind: the status code of the response it returns, or for an exception that
+    escapes, the status the middleware answers it with (503 for the database out of reach, else
+    500)."""
     line: dict = {"kind": kind, "chatbot_id": None, "session_id": None, "session_status": None, "status": None}
     token = _current.set(line)
     began = time.perf_counter()
     try:
-        yield line
+        response = respond()
+        line["status"] = response.status_code
+        return response
     except BaseException as exc:
         line.update(status=503 if database_unavailable(exc) else 500, error=type(exc).__name__)
         raise
@@ -54,12 +55,3 @@ def turn_logged(kind: str) -> Iterator[dict]:
             line["session_id"],
             extra={"event": "chat.turn", **line},
         )
-
-
-def respond_logged(kind: str, respond: Callable):
-    """Call `respond` (a view's dispatch, with its arguments bound) inside the line of a chat
-    request of this kind, and log the status code of the response it returns."""
-    with turn_logged(kind) as line:
-        response = respond()
-        line["status"] = response.status_code
-    return response
