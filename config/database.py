@@ -12,10 +12,11 @@ restart broke).
 
 import logging
 import sys
-import time
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
+
+from config.logs import AtMostEvery
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ DETAIL = "The database is unavailable; try again shortly."
 CODE = "database_unavailable"
 # Logged at most once per this many seconds per process while the outage lasts.
 WARNING_INTERVAL = 60.0
-_state = {"warned_at": float("-inf")}
+_warning_due = AtMostEvery(WARNING_INTERVAL)
 
 # PostgreSQL SQLSTATE classes that mean the server cannot serve this connection, whatever the
 # query: 08 connection exception, 53 insufficient resources (too many connections, disk
@@ -55,9 +56,7 @@ def database_unavailable(exc: BaseException) -> bool:
 def report_outage(exc: BaseException) -> None:
     """Log that the database is unavailable, at most once per WARNING_INTERVAL (no traceback:
     the cause is outside this process, and a traceback per request would flood the logs)."""
-    now = time.monotonic()
-    if now - _state["warned_at"] >= WARNING_INTERVAL:
-        _state["warned_at"] = now
+    if _warning_due():
         logger.error("The database is unavailable (%s: %s); answering 503 until it is back.", type(exc).__name__, exc)
 
 

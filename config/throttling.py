@@ -10,6 +10,8 @@ import redis
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from config.logs import AtMostEvery
+
 logger = logging.getLogger(__name__)
 
 
@@ -93,7 +95,8 @@ def _client_for(location: str):
 # the warning is logged at most once per WARNING_INTERVAL.
 RETRY_AFTER_FAILURE = 5.0
 WARNING_INTERVAL = 60.0
-_redis_state = {"down_until": 0.0, "warned_at": float("-inf")}
+_redis_state = {"down_until": 0.0}
+_redis_warning_due = AtMostEvery(WARNING_INTERVAL)
 
 
 def _redis_count(client, key: str, expiry: int) -> int | None:
@@ -119,10 +122,8 @@ def redis_skipped() -> bool:
 def redis_failed(exc: Exception) -> None:
     """Note that Redis failed: it is skipped for a few seconds, and a warning is logged (at
     most once a minute, so an outage does not flood the logs)."""
-    now = time.monotonic()
-    _redis_state["down_until"] = now + RETRY_AFTER_FAILURE
-    if now - _redis_state["warned_at"] >= WARNING_INTERVAL:
-        _redis_state["warned_at"] = now
+    _redis_state["down_until"] = time.monotonic() + RETRY_AFTER_FAILURE
+    if _redis_warning_due():
         logger.warning(
             "Redis is unreachable (%s); rate limits are not enforced and the cache is bypassed until it is back.", exc
         )

@@ -25,9 +25,9 @@ BODY = {"detail": "The database is unavailable; try again shortly.", "code": "da
 
 @pytest.fixture(autouse=True)
 def _fresh_warning_state():
-    database._state["warned_at"] = float("-inf")
+    database._warning_due.reset()
     yield
-    database._state["warned_at"] = float("-inf")
+    database._warning_due.reset()
 
 
 @pytest.fixture

@@ -39,9 +39,11 @@ def unreachable_redis(request, settings) -> Iterator[None]:
             "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
         }
     }
-    throttling._redis_state.update(down_until=0.0, warned_at=float("-inf"))
+    throttling._redis_state.update(down_until=0.0)
+    throttling._redis_warning_due.reset()
     yield
-    throttling._redis_state.update(down_until=0.0, warned_at=float("-inf"))
+    throttling._redis_state.update(down_until=0.0)
+    throttling._redis_warning_due.reset()
     settings.CACHES = original  # before the suite's teardown clears the cache
 
 
