@@ -16,7 +16,6 @@
 """
 
 import argparse
-import base64
 import json
 import os
 import re
@@ -27,13 +26,13 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import chat  # noqa: E402
 from bench.chat import free_port, machine_idle_ticks, prepare_database, process_cpu_seconds, serve  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/postgres"
@@ -56,26 +55,20 @@ SERVER_ERROR = re.compile(r"\bERROR\b|\bCRITICAL\b|Traceback|\[CRITICAL\]|WORKER
 
 
 def server_env(database_url: str, redis_url: str) -> dict:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": database_url,
-        "DEBUG": "False",
-        "SECRET_KEY": "load-" + uuid.uuid4().hex * 2,
-        "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(os.urandom(32)).decode(),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "REDIS_URL": redis_url,
-        "WEBHOOK_DELIVERY": "worker",  # the load's bots have no webhooks; nothing to deliver
-        "MEDIA_ROOT": tempfile.mkdtemp(prefix="load-media-"),
-    }
     # Every simulated person comes from 127.0.0.1, and the public chat's and sign-in's rate
     # limits count per client IP: at production rates the whole load would be one client hitting its
-    # limit within seconds and getting 429s. Raised for the run, so what is measured is the
-    # server's capacity, not the limiter's; the counters are still kept in Redis on every
-    # request, so their cost is measured.
-    for scope in ("AUTH", "CHAT_START", "CHAT_REPLY", "CHAT_PROFILE"):
-        env[f"THROTTLE_RATE_{scope}"] = "100000000/min"
-    return env
+    # limit within seconds and getting 429s. Raised for the run (make bench's environment raises
+    # the chat ones; sign-in too here), so what is measured is the server's capacity, not the
+    # limiter's; the counters are still kept in Redis on every request, so their cost is measured.
+    return chat.server_env(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DATABASE_URL=database_url,
+        ALLOWED_HOSTS="127.0.0.1",
+        REDIS_URL=redis_url,
+        WEBHOOK_DELIVERY="worker",  # the load's bots have no webhooks; nothing to deliver
+        MEDIA_ROOT=tempfile.mkdtemp(prefix="load-media-"),
+        THROTTLE_RATE_AUTH="100000000/min",
+    )
 
 
 class DatabaseBackendsCPU(threading.Thread):
